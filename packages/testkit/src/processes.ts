@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { waitFor } from './wait.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+const entryPoints = {
+  ingest: 'apps/ingest/src/main.ts',
+  projector: 'apps/projector/src/main.ts',
+  web: 'apps/web/server.ts',
+} as const;
+
+export type AppName = keyof typeof entryPoints;
+
+export interface AppProcess {
+  child: ChildProcess;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output: () => string;
+  waitForOutput: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  /** SIGKILL: no shutdown hooks run, as in a crash. */
+  kill: () => Promise<void>;
+  /** SIGTERM and wait for a clean exit. */
+  stop: () => Promise<number | null>;
+}
+
+/** Runs an app as a real child process, the same entry point `npm start` uses. */
+export function startApp(app: AppName, env: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entryPoints[app]], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    waitForOutput: (pattern, timeoutMs = 20_000) =>
+      waitFor(() => pattern.test(out) || child.exitCode !== null, { timeoutMs, what: `${app} output ${pattern}` }).then(() => {
+        if (!pattern.test(out)) throw new Error(`${app} exited (${child.exitCode}) before ${pattern}:\n${out}`);
+      }),
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
