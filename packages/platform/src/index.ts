@@ -2,3 +2,4 @@ export * from './settings.ts';
 export * from './db.ts';
 export * from './nats.ts';
 export * from './logger.ts';
+export * from './tenants.ts';
