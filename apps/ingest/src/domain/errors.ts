@@ -1,0 +1,88 @@
+/**
+ * Typed errors of the ingest path. Each one knows nothing about HTTP; `problem.ts` maps them to
+ * RFC 9457 problems in one place.
+ */
+
+/** One field of one event that failed validation; `index` is the event's place in the request. */
+export interface FieldError {
+  index: number;
+  path: string;
+  message: string;
+}
+
+export class MissingIngestKey extends Error {
+  override name = 'MissingIngestKey';
+  constructor() {
+    super('send the tenant ingest key as "Authorization: Bearer <key>"');
+  }
+}
+
+export class UnknownIngestKey extends Error {
+  override name = 'UnknownIngestKey';
+  constructor() {
+    super('the ingest key is unknown or revoked');
+  }
+}
+
+export class MalformedBody extends Error {
+  override name = 'MalformedBody';
+  constructor(
+    detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(detail);
+  }
+}
+
+export class TooManyEvents extends Error {
+  override name = 'TooManyEvents';
+  constructor(
+    readonly count: number,
+    readonly max: number,
+  ) {
+    super(`a request may carry at most ${max} events; this one has ${count}`);
+  }
+}
+
+export class InvalidEvents extends Error {
+  override name = 'InvalidEvents';
+  constructor(
+    /** How many events of the request are invalid (errors may be truncated). */
+    readonly invalidCount: number,
+    readonly errors: FieldError[],
+    /** How many events the request held. */
+    readonly total = invalidCount,
+  ) {
+    super(
+      invalidCount === 0
+        ? 'the request holds no events'
+        : `${invalidCount} event${invalidCount === 1 ? ' is' : 's are'} invalid; nothing was accepted`,
+    );
+  }
+}
+
+/** JetStream did not confirm a publish; the client should retry with the same event ids. */
+export class BusUnavailable extends Error {
+  override name = 'BusUnavailable';
+  constructor(readonly reason: string) {
+    super(`the event bus did not confirm the events (${reason}); retry with the same event ids`);
+  }
+}
+
+/** A dependency the edge needs to answer (e.g. the key lookup) is down. */
+export class DependencyUnavailable extends Error {
+  override name = 'DependencyUnavailable';
+  constructor(
+    readonly dependency: string,
+    readonly reason: string,
+  ) {
+    super(`${dependency} is unavailable: ${reason}`);
+  }
+}
+
+export class NotReady extends Error {
+  override name = 'NotReady';
+  constructor(readonly down: Record<string, string>) {
+    super(`not ready: ${Object.entries(down).map(([name, why]) => `${name} ${why}`).join('; ')}`);
+  }
+}

@@ -1,0 +1,45 @@
+import { toInboxEvent, type InboxEvent } from '@pulse/events';
+import { InvalidEvents, TooManyEvents, type FieldError } from './errors.ts';
+
+export interface BatchContext {
+  /** The tenant the ingest key belongs to; never taken from the body. */
+  tenant: string;
+  receivedAt: string;
+  newId: () => string;
+  maxEvents: number;
+}
+
+/** A problem listing thousands of field errors helps no one; the count says how many there are. */
+export const maxListedErrors = 100;
+
+/**
+ * Validates every item of a request and turns it into an inbox event. All or nothing: one bad
+ * item rejects the whole request, with the index and field of each problem.
+ */
+export function validateBatch(items: unknown[], ctx: BatchContext): InboxEvent[] {
+  if (items.length > ctx.maxEvents) throw new TooManyEvents(items.length, ctx.maxEvents);
+  if (items.length === 0) throw new InvalidEvents(0, []);
+  const events: InboxEvent[] = [];
+  const errors: FieldError[] = [];
+  const firstIndexOfId = new Map<string, number>();
+  let invalid = 0;
+  items.forEach((item, index) => {
+    const result = toInboxEvent(item, ctx);
+    if (!result.ok) {
+      invalid++;
+      for (const issue of result.issues) errors.push({ index, ...issue });
+      return;
+    }
+    // Two different events under one id would be stored as one; say so instead of guessing.
+    const first = firstIndexOfId.get(result.value.id);
+    if (first !== undefined) {
+      invalid++;
+      errors.push({ index, path: 'id', message: `the same id as event ${first}; every event needs its own id` });
+      return;
+    }
+    firstIndexOfId.set(result.value.id, index);
+    events.push(result.value);
+  });
+  if (invalid > 0) throw new InvalidEvents(invalid, errors.slice(0, maxListedErrors), items.length);
+  return events;
+}

@@ -1,0 +1,52 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { Logger, Sql } from '@pulse/platform';
+import { InboxPublisher } from '../adapters/inbox-publisher.ts';
+import { IngestMetrics } from '../adapters/metrics.ts';
+import { Readiness } from '../adapters/readiness.ts';
+import type { IngestSettings } from '../settings.ts';
+import { SETTINGS } from '../tokens.ts';
+import { IngestKeyGuard } from './auth/ingest-key.guard.ts';
+import { IngestKeys } from './auth/ingest-keys.ts';
+import { EventsController } from './ingest/events.controller.ts';
+import { IngestEventsHandler } from './ingest/ingest-events.handler.ts';
+import { HealthController } from './ops/health.controller.ts';
+import { MetricsController } from './ops/metrics.controller.ts';
+
+/** What main.ts has connected and built; Nest only wires it to controllers. */
+export interface EdgeDeps {
+  settings: IngestSettings;
+  log: Logger;
+  sql: Sql;
+  metrics: IngestMetrics;
+  readiness: Readiness;
+  inbox: InboxPublisher;
+}
+
+/**
+ * The HTTP side of the process. Health and metrics are always served (a recorder-only process
+ * is scraped and probed too); the ingest API only where the process has the edge role.
+ */
+@Module({})
+export class EdgeModule {
+  static register(deps: EdgeDeps): DynamicModule {
+    const edge = deps.settings.INGEST_ROLES.has('edge');
+    const values: Provider[] = [
+      { provide: SETTINGS, useValue: deps.settings },
+      { provide: IngestMetrics, useValue: deps.metrics },
+      { provide: Readiness, useValue: deps.readiness },
+      { provide: InboxPublisher, useValue: deps.inbox },
+    ];
+    const ingest: Provider[] = [
+      { provide: IngestKeys, useFactory: () => new IngestKeys(deps.sql, deps.settings.INGEST_KEY_CACHE_MS) },
+      IngestKeyGuard,
+      IngestEventsHandler,
+    ];
+    return {
+      module: EdgeModule,
+      imports: edge ? [CqrsModule.forRoot()] : [],
+      controllers: [HealthController, MetricsController, ...(edge ? [EventsController] : [])],
+      providers: [...values, ...(edge ? ingest : [])],
+    };
+  }
+}

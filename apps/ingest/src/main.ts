@@ -1,0 +1,116 @@
+/**
+ * apps/ingest: the edge (HTTP ingest API) and the recorder (inbox → event store), in one
+ * process or, with INGEST_ROLES, in separate ones. Run: node --import tsx apps/ingest/src/main.ts
+ */
+import type { AddressInfo } from 'node:net';
+import { jetstream } from '@nats-io/jetstream';
+import { busNames } from '@pulse/events';
+import { PostgresEventStore } from '@pulse/eventstore';
+import { connectNats, createLogger, createSql, loadSettings, provisionBus, runMain, type Logger, type NatsConnection } from '@pulse/platform';
+import { CommittedNotifier } from './adapters/committed-notifier.ts';
+import { DeadLetters } from './adapters/dead-letters.ts';
+import { InboxPublisher } from './adapters/inbox-publisher.ts';
+import { IngestMetrics } from './adapters/metrics.ts';
+import { Readiness } from './adapters/readiness.ts';
+import { createHttpServer } from './edge/http-server.ts';
+import { recordBatch } from './recorder/record-batch.ts';
+import { Recorder } from './recorder/recorder.ts';
+import { IngestSettings } from './settings.ts';
+
+await runMain(async () => {
+  const settings = loadSettings(IngestSettings);
+  const log = createLogger('ingest', settings.LOG_LEVEL);
+  guardAgainstStrayErrors(log);
+  const names = busNames(settings.NATS_PREFIX);
+
+  const nc = await connectNats(settings.NATS_URL, 'pulse-ingest').catch((err: Error) =>
+    fail(log, err, `cannot connect to NATS at NATS_URL=${settings.NATS_URL}`),
+  );
+  watchNats(nc, log);
+  // Idempotent: a fresh NATS server gets the streams and the recorder's consumer.
+  await provisionBus(nc, names).catch((err: Error) => fail(log, err, 'cannot provision the JetStream streams (is JetStream enabled?)'));
+  const js = jetstream(nc);
+
+  // PostgreSQL may come up after us: readiness reports it, the recorder retries, keys fail with 503.
+  const sql = createSql(settings.DATABASE_URL, { name: 'pulse-ingest' });
+  await sql`SELECT 1`.catch((err: Error) => log.warn({ err: err.message }, 'PostgreSQL is not reachable at DATABASE_URL yet'));
+
+  const metrics = new IngestMetrics();
+  const app = await createHttpServer({
+    settings,
+    log,
+    sql,
+    metrics,
+    readiness: new Readiness(nc, sql),
+    inbox: new InboxPublisher(js, names),
+  });
+  await app.listen(settings.INGEST_PORT, settings.INGEST_HOST);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const host = ['0.0.0.0', '::'].includes(settings.INGEST_HOST) ? '127.0.0.1' : settings.INGEST_HOST;
+  log.info({ roles: [...settings.INGEST_ROLES], port }, `ingest listening on http://${host}:${port}`);
+
+  let recorder: Recorder | undefined;
+  if (settings.INGEST_ROLES.has('recorder')) {
+    const deps = {
+      names,
+      store: new PostgresEventStore(sql),
+      deadLetters: new DeadLetters(js, names),
+      notifier: new CommittedNotifier(nc, names),
+      metrics,
+      log,
+      retryDelayMs: settings.RECORDER_RETRY_DELAY_MS,
+    };
+    recorder = new Recorder({ js, names, log, batchSize: settings.RECORDER_BATCH_SIZE, handle: (batch) => recordBatch(batch, deps) });
+    recorder.start();
+  }
+
+  // Stop taking requests first, then let the batch in hand finish, then flush NATS and SQL.
+  onShutdown(log, [
+    ['http', () => app.close()],
+    ['recorder', () => recorder?.stop()],
+    ['nats', () => nc.drain()],
+    ['postgres', () => sql.end({ timeout: 5 })],
+  ]);
+});
+
+function fail(log: Logger, err: Error, message: string): never {
+  log.fatal({ err: err.message }, message);
+  process.exit(1);
+}
+
+function onShutdown(log: Logger, steps: [string, () => Promise<unknown> | undefined][]): void {
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'ingest shutting down');
+    setTimeout(() => {
+      log.error('ingest shutdown took longer than 15 s; exiting');
+      process.exit(1);
+    }, 15_000).unref();
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn({ err, step: name }, 'shutdown step failed');
+      }
+    }
+    log.info('ingest stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function watchNats(nc: NatsConnection, log: Logger): void {
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') log.warn({ nats: s }, `NATS ${s.type}`);
+    }
+  })().catch(() => {});
+}
+
+/** Bad input must never take the process down; a promise nobody awaited is logged, not fatal. */
+function guardAgainstStrayErrors(log: Logger): void {
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { CommonSettings } from '@pulse/platform';
+
+export const roles = ['edge', 'recorder'] as const;
+export type Role = (typeof roles)[number];
+
+const Roles = z
+  .string()
+  .default('edge,recorder')
+  .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(roles)).min(1, 'name at least one role: edge, recorder'))
+  .transform((list) => new Set<Role>(list));
+
+const Int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+/**
+ * The ingest process's settings. Edge and recorder can run in one process (the default) or in
+ * separate ones (INGEST_ROLES=edge / INGEST_ROLES=recorder) so each scales on its own.
+ */
+export const IngestSettings = CommonSettings.extend({
+  INGEST_PORT: Int(0, 65_535, 8080),
+  INGEST_HOST: z.string().min(1).default('127.0.0.1'),
+  INGEST_ROLES: Roles,
+  /** Largest request body the edge reads, in bytes (1 MiB). */
+  INGEST_BODY_LIMIT: Int(1024, 64 * 1024 * 1024, 1024 * 1024),
+  /** Most events one request may carry. */
+  INGEST_MAX_EVENTS: Int(1, 100_000, 5000),
+  /** How long a verified ingest key is trusted without asking the database again. */
+  INGEST_KEY_CACHE_MS: Int(0, 3_600_000, 30_000),
+  /** Most messages the recorder appends in one transaction. */
+  RECORDER_BATCH_SIZE: Int(1, 10_000, 500),
+  /** How long a batch that failed to commit waits before JetStream redelivers it. */
+  RECORDER_RETRY_DELAY_MS: Int(0, 600_000, 2000),
+});
+
+export type IngestSettings = z.infer<typeof IngestSettings>;

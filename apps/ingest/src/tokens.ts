@@ -1,0 +1,5 @@
+/**
+ * Injection tokens for values that are not classes. esbuild (tsx) emits no decorator metadata,
+ * so every constructor parameter names its token with @Inject.
+ */
+export const SETTINGS = Symbol('IngestSettings');
