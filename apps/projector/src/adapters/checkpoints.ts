@@ -1,0 +1,39 @@
+import type { Sql, TransactionSql } from 'postgres';
+
+/** Another writer moved a projection's checkpoint under us: this batch must not be applied. */
+export class CheckpointMoved extends Error {
+  override name = 'CheckpointMoved';
+  constructor(
+    readonly projection: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`checkpoint of ${projection} is at ${actual}, expected ${expected}`);
+  }
+}
+
+/** Makes sure the projection's checkpoint row exists (so it can be locked) and returns its position. */
+export async function ensureCheckpoint(sql: Sql, projection: string): Promise<number> {
+  await sql`INSERT INTO projection_checkpoints (projection, position) VALUES (${projection}, 0)
+            ON CONFLICT (projection) DO NOTHING`;
+  const [row] = await sql<{ position: number }[]>`
+    SELECT position FROM projection_checkpoints WHERE projection = ${projection}`;
+  return row!.position;
+}
+
+/**
+ * Locks the checkpoint for the rest of the transaction and checks it is where this batch starts.
+ * This is what makes "exactly once" hold even if two projectors run, or if a commit succeeded but
+ * its answer was lost: the second attempt finds the checkpoint moved and applies nothing.
+ */
+export async function claimCheckpoint(tx: TransactionSql, projection: string, expected: number): Promise<void> {
+  const [row] = await tx<{ position: number }[]>`
+    SELECT position FROM projection_checkpoints WHERE projection = ${projection} FOR UPDATE`;
+  const actual = row?.position ?? 0;
+  if (actual !== expected) throw new CheckpointMoved(projection, expected, actual);
+}
+
+export async function storeCheckpoint(tx: TransactionSql, projection: string, position: number): Promise<void> {
+  await tx`UPDATE projection_checkpoints SET position = ${position}, updated_at = now()
+           WHERE projection = ${projection}`;
+}

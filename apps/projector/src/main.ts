@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { loadSettings, runMain } from '@pulse/platform';
+import { ProjectorModule } from './projector.module.ts';
+import { ProjectorSettings } from './settings.ts';
+
+/** The projector: projections, process managers and the view-delta publisher (DESIGN.md, data flow). */
+await runMain(async () => {
+  // Settings first, outside Nest: a bad one must stop the process with a message that names it.
+  const settings = loadSettings(ProjectorSettings);
+  const app = await NestFactory.createApplicationContext(ProjectorModule.register(settings), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
+  // SIGTERM lets the batch in hand finish, then closes NATS and Postgres and exits 0.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+});

@@ -1,0 +1,29 @@
+import type { ViewDelta } from '@pulse/events';
+import type { Sql } from '@pulse/platform';
+import { startApp, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
+
+/** Starts the projector as a child process against a test database and bus. */
+export function startProjector(db: TestDatabase, bus: TestBus, env: Record<string, string> = {}): AppProcess {
+  return startApp('projector', { DATABASE_URL: db.url, NATS_URL: bus.url, NATS_PREFIX: bus.prefix, ...env });
+}
+
+export async function checkpoint(sql: Sql, projection = 'fleet'): Promise<number> {
+  const [row] = await sql<{ position: number }[]>`SELECT position FROM projection_checkpoints WHERE projection = ${projection}`;
+  return row?.position ?? 0;
+}
+
+export async function headPosition(sql: Sql): Promise<number> {
+  const [row] = await sql<{ head: number | null }[]>`SELECT max(position) AS head FROM events`;
+  return row?.head ?? 0;
+}
+
+/** Collects every fleet delta published under the bus's prefix, in arrival order. */
+export function collectDeltas(bus: TestBus): { deltas: ViewDelta<'fleet'>[]; stop: () => void } {
+  const deltas: ViewDelta<'fleet'>[] = [];
+  const sub = bus.nc.subscribe(bus.names.viewAll, {
+    callback: (err, msg) => {
+      if (!err) deltas.push(msg.json<ViewDelta<'fleet'>>());
+    },
+  });
+  return { deltas, stop: () => sub.unsubscribe() };
+}
