@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { MachineView, ViewDelta, ViewSnapshot } from '@pulse/events';
+import {
+  applyDelta,
+  beginLoading,
+  initialSync,
+  receiveDelta,
+  receiveSnapshot,
+  type SyncState,
+} from './view-sync.ts';
+
+const machine = (machineId: string, patch: Partial<MachineView> = {}): MachineView => ({
+  machineId,
+  hostname: machineId,
+  os: 'Debian 12',
+  agentVersion: '1.0.0',
+  status: 'online',
+  lastSeenAt: '2026-11-25T12:00:00.000Z',
+  registeredAt: '2026-11-25T11:00:00.000Z',
+  cpuPct: 10,
+  memPct: 20,
+  diskPct: 30,
+  uptimeS: 60,
+  ...patch,
+});
+const snapshot = (position: number, rows: MachineView[]): ViewSnapshot<'fleet'> => ({
+  view: 'fleet',
+  tenant: 'demo',
+  position,
+  rows,
+});
+const delta = (position: number, rows: MachineView[]): ViewDelta<'fleet'> => ({
+  view: 'fleet',
+  tenant: 'demo',
+  position,
+  rows,
+});
+const shown = (state: SyncState<'fleet'>) =>
+  Object.fromEntries([...(state.data?.rows.values() ?? [])].map((r) => [r.machineId, r.status]));
+
+describe('client view sync', () => {
+  describe('given a subscription whose snapshot is loading', () => {
+    it('buffers deltas and shows nothing yet', () => {
+      const state = receiveDelta(initialSync<'fleet'>(), delta(5, [machine('a')]));
+      expect(state.phase).toBe('loading');
+      expect(state.data).toBeUndefined();
+    });
+
+    it('applies only the buffered deltas newer than the snapshot, in position order', () => {
+      let state = initialSync<'fleet'>();
+      state = receiveDelta(state, delta(9, [machine('a', { status: 'overdue' })]));
+      state = receiveDelta(state, delta(12, [machine('b', { status: 'offline' })]));
+      state = receiveDelta(state, delta(11, [machine('c')]));
+      state = receiveSnapshot(state, snapshot(10, [machine('a', { status: 'offline' }), machine('b')]));
+
+      expect(state.phase).toBe('synced');
+      // a's delta at 9 is already in the snapshot (which has a newer status): it must not win.
+      expect(shown(state)).toEqual({ a: 'offline', b: 'offline', c: 'online' });
+      expect(state.data?.position).toBe(12);
+    });
+
+    it('drops a buffered delta at exactly the snapshot position', () => {
+      let state = receiveDelta(initialSync<'fleet'>(), delta(10, [machine('a', { status: 'overdue' })]));
+      state = receiveSnapshot(state, snapshot(10, [machine('a', { status: 'offline' })]));
+      expect(shown(state)).toEqual({ a: 'offline' });
+      expect(state.data?.position).toBe(10);
+    });
+  });
+
+  describe('given a synced view', () => {
+    const synced = receiveSnapshot(initialSync<'fleet'>(), snapshot(10, [machine('a'), machine('b')]));
+
+    it('replaces changed rows by machine id and adds new ones', () => {
+      const state = receiveDelta(
+        synced,
+        delta(11, [machine('b', { status: 'overdue', cpuPct: 99 }), machine('c')]),
+      );
+      expect(shown(state)).toEqual({ a: 'online', b: 'overdue', c: 'online' });
+      expect(state.data?.rows.get('b')?.cpuPct).toBe(99);
+      expect(state.data?.position).toBe(11);
+    });
+
+    it('ignores a delta at or below its position and returns the same state', () => {
+      expect(receiveDelta(synced, delta(10, [machine('a', { status: 'offline' })]))).toBe(synced);
+      expect(receiveDelta(synced, delta(3, [machine('z')]))).toBe(synced);
+    });
+
+    it('keeps showing its rows while a resubscription loads, then replaces them with the fresh snapshot', () => {
+      let state = beginLoading(synced);
+      expect(state.phase).toBe('loading');
+      expect(shown(state)).toEqual({ a: 'online', b: 'online' });
+      state = receiveDelta(state, delta(25, [machine('d')]));
+      state = receiveSnapshot(state, snapshot(20, [machine('a', { status: 'offline' })]));
+      // b disappeared from the snapshot, so it is gone: the snapshot replaces, never merges.
+      expect(shown(state)).toEqual({ a: 'offline', d: 'online' });
+      expect(state.data?.position).toBe(25);
+    });
+  });
+
+  it('applyDelta never mutates the data it was given', () => {
+    const before = { position: 1, rows: new Map([['a', machine('a')]]) };
+    const after = applyDelta(before, delta(2, [machine('a', { status: 'offline' })]));
+    expect(before.rows.get('a')?.status).toBe('online');
+    expect(after.rows.get('a')?.status).toBe('offline');
+  });
+});

@@ -1,0 +1,53 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type ServerOptions } from 'socket.io';
+import { busNames } from '@pulse/events';
+import { connectNats, createSql, type CommonSettings, type Logger } from '@pulse/platform';
+import type { z } from 'zod';
+import { LiveHub, type LiveServer } from './live-hub.ts';
+import { subscribeViewDeltas } from './view-deltas.ts';
+
+export interface Live {
+  close: () => Promise<void>;
+}
+
+/**
+ * Attaches Socket.IO (`/live`) to an HTTP server and feeds it from NATS. The production server
+ * (server.ts) and the Vite dev server both call this, so dev and prod speak the same protocol.
+ */
+export async function startLive(
+  httpServer: HttpServer,
+  settings: z.infer<typeof CommonSettings>,
+  log: Logger,
+  ioOptions: Partial<ServerOptions> = {},
+): Promise<Live> {
+  const sql = createSql(settings.DATABASE_URL, { max: 5, name: 'pulse-web' });
+  const nc = await connectNats(settings.NATS_URL, 'pulse-web');
+  const io: LiveServer = new Server(httpServer, { serveClient: false, ...ioOptions });
+  const hub = new LiveHub(io, { sql, log });
+  const subscription = subscribeViewDeltas(nc, busNames(settings.NATS_PREFIX), log, (delta) =>
+    hub.publish(delta),
+  );
+
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') {
+        log.warn('NATS disconnected: dropping live clients until it is back');
+        hub.setAvailable(false);
+      } else if (status.type === 'reconnect') {
+        log.info('NATS reconnected: live clients may subscribe again');
+        hub.setAvailable(true);
+      }
+    }
+  })();
+
+  return {
+    close: async () => {
+      subscription.unsubscribe();
+      hub.close();
+      // io.close() would also close the HTTP server, which belongs to the caller.
+      io.engine.close();
+      await nc.drain().catch(() => {});
+      await sql.end({ timeout: 2 });
+    },
+  };
+}

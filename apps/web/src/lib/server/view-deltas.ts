@@ -1,0 +1,42 @@
+import type { BusNames, ViewDelta } from '@pulse/events';
+import type { Logger, NatsConnection } from '@pulse/platform';
+import { z } from 'zod';
+import { FleetDelta } from './view-delta.schema.ts';
+
+/**
+ * Every web node subscribes to all view deltas itself (plain core NATS, no queue group), so any
+ * node can serve any client and no Socket.IO adapter is needed.
+ */
+export function subscribeViewDeltas(
+  nc: NatsConnection,
+  names: BusNames,
+  log: Logger,
+  onDelta: (delta: ViewDelta) => void,
+): { unsubscribe: () => void } {
+  const sub = nc.subscribe(names.viewAll, {
+    callback: (err, msg) => {
+      if (err) {
+        log.error({ err }, 'view delta subscription failed');
+        return;
+      }
+      const target = names.parseView(msg.subject);
+      let body: unknown;
+      try {
+        body = msg.json();
+      } catch {
+        log.warn({ subject: msg.subject }, 'dropped a view delta that is not JSON');
+        return;
+      }
+      const parsed = FleetDelta.safeParse(body);
+      if (!parsed.success || parsed.data.tenant !== target?.tenant || parsed.data.view !== target.view) {
+        const reason = parsed.success
+          ? 'tenant or view differs from its subject'
+          : z.prettifyError(parsed.error);
+        log.warn({ subject: msg.subject, reason }, 'dropped an invalid view delta');
+        return;
+      }
+      onDelta(parsed.data);
+    },
+  });
+  return { unsubscribe: () => sub.unsubscribe() };
+}
