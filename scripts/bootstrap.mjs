@@ -24,6 +24,11 @@ if (stale) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// SvelteKit generates apps/web/.svelte-kit (its tsconfig and types) on sync; a fresh clone has none.
+if (!existsSync(path.join(root, 'apps/web/.svelte-kit/tsconfig.json'))) {
+  spawnSync(path.join(root, 'node_modules/.bin/svelte-kit'), ['sync'], { cwd: path.join(root, 'apps/web'), stdio: 'inherit' });
+}
+
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', `${command}.ts`), ...args], {
   cwd: root,
   stdio: 'inherit',

@@ -9,7 +9,8 @@ const builtMarker = path.join(webDir, 'build/handler.js');
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'build' || entry.name === '.svelte-kit') continue;
+    // Tests and generated folders do not change what the build produces.
+    if (['node_modules', 'build', '.svelte-kit', 'test'].includes(entry.name) || entry.name.endsWith('.spec.ts')) continue;
     const p = path.join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
   }
