@@ -1,0 +1,70 @@
+/**
+ * The foundation's vertical slice, every part real: HTTP ingest → JetStream → recorder → event
+ * store → projector → read model + delta on NATS → Socket.IO → the /fleet page in Chromium.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { addIngestKey, generateIngestKey, upsertTenant } from '@pulse/platform';
+import { createTestBus, createTestDatabase, freePort, startApp, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
+import { FleetPage, launchChromium, stackEnv, startWeb, viewports, type WebApp } from './web-harness.ts';
+
+let db: TestDatabase, bus: TestBus, web: WebApp, browser: Browser, ingest: AppProcess, projector: AppProcess;
+let ingestUrl: string, key: string;
+
+beforeAll(async () => {
+  [db, bus, browser] = await Promise.all([createTestDatabase(), createTestBus(), launchChromium()]);
+  key = generateIngestKey('demo');
+  await upsertTenant(db.sql, { id: 'demo', name: 'Demo' });
+  await addIngestKey(db.sql, 'demo', key, 'test');
+  const env = stackEnv(db, bus);
+  const port = await freePort();
+  ingestUrl = `http://127.0.0.1:${port}`;
+  ingest = startApp('ingest', { ...env, INGEST_PORT: String(port) });
+  projector = startApp('projector', env);
+  [web] = await Promise.all([startWeb(env), ingest.waitForOutput(/ingest listening/), projector.waitForOutput(/projector running/)]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([web?.app.stop(), ingest?.stop(), projector?.stop()]);
+  await Promise.all([db?.drop(), bus?.drop()]);
+});
+
+function heartbeat(machineId: string, cpuPct: number) {
+  return {
+    id: randomUUID(),
+    type: 'machine.heartbeat',
+    occurredAt: new Date().toISOString(),
+    source: `agent:${machineId}`,
+    data: { machineId, hostname: `${machineId}.example.net`, os: 'Debian 12', cpuPct, memPct: 43, diskPct: 61.2, uptimeS: 86400, agentVersion: '1.0.0' },
+  };
+}
+
+async function post(events: unknown): Promise<Response> {
+  return fetch(`${ingestUrl}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(events),
+  });
+}
+
+it('a heartbeat for a new machine appears on the open /fleet page within 2 s, without reload', async () => {
+  const page = await browser.newPage({ viewport: viewports.laptop });
+  const fleet = await new FleetPage(page, web.baseUrl).open();
+  const navigations: string[] = [];
+  page.on('framenavigated', (f) => navigations.push(f.url()));
+
+  const res = await post(heartbeat('web-01', 21.5));
+  expect(res.status).toBe(202);
+  await fleet.waitForRow('web-01', 'online', 2_000);
+  expect(await fleet.row('web-01').textContent()).toMatch(/web-01\.example\.net[\s\S]*Debian 12[\s\S]*22%/);
+
+  // The same page keeps updating: a second heartbeat changes the numbers in place.
+  expect((await post([heartbeat('web-01', 87), heartbeat('db-01', 5)])).status).toBe(202);
+  await fleet.waitForRow('db-01', 'online', 2_000);
+  await page.waitForFunction(() => /87%/.test(document.querySelector('tr[data-machine-id="web-01"]')?.textContent ?? ''), null, { timeout: 2_000 });
+  expect(navigations).toEqual([]);
+  await fleet.screenshot('slice-fleet');
+  await page.close();
+});
