@@ -206,7 +206,7 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host, timeout: 1000 });
     socket.once('connect', () => (socket.destroy(), resolve(true)));

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { concurrently } from 'concurrently';
 import { createSql, migrate, upsertTenant, addIngestKey } from '@pulse/platform';
-import { ensureServices, ensureDatabase, withDatabase, ServiceError } from './services.ts';
+import { ensureServices, ensureDatabase, portOpen, withDatabase, ServiceError } from './services.ts';
 import { buildWebIfStale } from './build.ts';
 import { demoSecrets } from './demo-secrets.ts';
 
@@ -17,6 +17,13 @@ const { values: flags } = parseArgs({
 const log = (m: string) => console.log(`\x1b[2m[start]\x1b[0m ${m}`);
 
 async function main() {
+  const webPort = process.env.PORT ?? '3000';
+  const ingestPort = process.env.INGEST_PORT ?? '8080';
+  for (const [setting, port] of [['PORT', webPort], ['INGEST_PORT', ingestPort]] as const) {
+    if (await portOpen(Number(port))) {
+      throw new ServiceError(`Port ${port} is already in use (another Pulse?). Stop that process or set ${setting} to a free port.`);
+    }
+  }
   const services = await ensureServices(log);
   const databaseUrl = process.env.DATABASE_URL ?? withDatabase(services.postgresServerUrl, 'pulse');
   await ensureDatabase(services.postgresServerUrl, new URL(databaseUrl).pathname.slice(1));
@@ -31,8 +38,6 @@ async function main() {
 
   await buildWebIfStale(log);
 
-  const webPort = process.env.PORT ?? '3000';
-  const ingestPort = process.env.INGEST_PORT ?? '8080';
   const env = {
     DATABASE_URL: databaseUrl,
     NATS_URL: services.natsUrl,
