@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { concurrently } from 'concurrently';
 import { createSql, migrate, upsertTenant, addIngestKey } from '@pulse/platform';
-import { ensureServices, ensureDatabase, portOpen, withDatabase, ServiceError } from './services.ts';
+import { ensureServices, ensureDatabase, portOpen, withDatabase, ServiceError, type Services } from './services.ts';
 import { buildWebIfStale } from './build.ts';
 import { demoSecrets } from './demo-secrets.ts';
 
@@ -25,6 +25,15 @@ async function main() {
     }
   }
   const services = await ensureServices(log);
+  try {
+    await runPulse(services, webPort, ingestPort);
+  } finally {
+    // Stops only what ensureServices started itself (embedded PostgreSQL, nats-server).
+    await services.stop();
+  }
+}
+
+async function runPulse(services: Services, webPort: string, ingestPort: string) {
   const databaseUrl = process.env.DATABASE_URL ?? withDatabase(services.postgresServerUrl, 'pulse');
   await ensureDatabase(services.postgresServerUrl, new URL(databaseUrl).pathname.slice(1));
   const applied = await migrate(databaseUrl);
@@ -69,8 +78,6 @@ async function main() {
     await run.result;
   } catch {
     // concurrently rejects when a child failed or was stopped by Ctrl-C; its own log says which.
-  } finally {
-    await services.stop();
   }
 }
 
