@@ -1,3 +1,4 @@
+/* global __ENV, __VU */
 // k6 load test for POST /v1/events (for people who have k6: https://k6.io).
 //   PULSE_DEMO_KEY=... npm start -- --no-demo
 //   k6 run -e KEY=$PULSE_DEMO_KEY -e URL=http://127.0.0.1:8080 -e BATCH=100 loadtests/ingest.k6.js
