@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { CommonSettings } from '@pulse/platform';
 
-const seconds = z.coerce.number().positive('must be a positive number of seconds');
-const millis = z.coerce.number().int('must be whole milliseconds');
+const number = () => z.coerce.number({ error: 'must be a number' });
+const seconds = number().positive('must be a positive number of seconds');
+const millis = number().int('must be whole milliseconds');
 
 /** Every projector setting, validated at start; a bad one stops the process naming it. */
 export const ProjectorSettings = CommonSettings.extend({
   /** Most events read and committed per transaction. */
-  PROJECTOR_BATCH: z.coerce.number().int('must be a whole number').min(1).max(10_000).default(1000),
+  PROJECTOR_BATCH: number().int('must be a whole number').min(1).max(10_000).default(1000),
   /** Fallback poll when caught up and no NOTIFY arrives. */
   PROJECTOR_POLL_MS: millis.min(10).max(60_000).default(1000),
   /** Silence after which an online machine is marked offline. */

@@ -14,7 +14,7 @@ describe('projector settings', () => {
   });
 
   it('names a bad setting', () => {
-    expect(() => loadSettings(ProjectorSettings, { PROJECTOR_BATCH: 'lots' })).toThrow(/PROJECTOR_BATCH/);
+    expect(() => loadSettings(ProjectorSettings, { PROJECTOR_BATCH: 'lots' })).toThrow(/PROJECTOR_BATCH: must be a number/);
     expect(() => loadSettings(ProjectorSettings, { PULSE_OFFLINE_AFTER_S: '-1' })).toThrow(/PULSE_OFFLINE_AFTER_S/);
   });
 

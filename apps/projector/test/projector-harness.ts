@@ -2,6 +2,12 @@ import type { ViewDelta } from '@pulse/events';
 import type { Sql } from '@pulse/platform';
 import { startApp, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
 
+/**
+ * Thresholds no test machine reaches: projection tests use fixed past timestamps, and the
+ * heartbeat-absence process manager would otherwise append status changes among their events.
+ */
+export const NO_ABSENCE = { PULSE_OFFLINE_AFTER_S: '1000000000', PULSE_OVERDUE_AFTER_S: '2000000000' };
+
 /** Starts the projector as a child process against a test database and bus. */
 export function startProjector(db: TestDatabase, bus: TestBus, env: Record<string, string> = {}): AppProcess {
   return startApp('projector', { DATABASE_URL: db.url, NATS_URL: bus.url, NATS_PREFIX: bus.prefix, ...env });

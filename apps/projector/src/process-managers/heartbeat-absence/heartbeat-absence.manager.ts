@@ -17,7 +17,8 @@ export interface HeartbeatAbsenceOptions {
 }
 
 export interface TickResult {
-  appended: number;
+  /** Status changes appended, or found already stored under their derived id (a repeated decision). */
+  recorded: number;
   /** Decisions overtaken by a newer event in the stream (usually a heartbeat): retried next tick if still due. */
   superseded: number;
 }
@@ -37,14 +38,14 @@ export class HeartbeatAbsenceManager {
   async tick(): Promise<TickResult> {
     const { sql, store, thresholds } = this.o;
     const now = (this.o.now ?? Date.now)();
-    const result: TickResult = { appended: 0, superseded: 0 };
+    const result: TickResult = { recorded: 0, superseded: 0 };
     for (const machine of await findSilentMachines(sql, now, thresholds, this.o.limit ?? 1000)) {
       const decision = decideAbsence(machine, now, thresholds);
       if (!decision) continue;
       try {
         await store.append(decision.stream, [decision.event], { expectedVersion: decision.expectedVersion });
-        result.appended++;
-        this.o.log.info({ tenant: machine.tenant, machineId: machine.machineId, from: machine.status, to: decision.event.data.to }, 'machine status changed');
+        result.recorded++;
+        this.o.log.info({ tenant: machine.tenant, machineId: machine.machineId, from: machine.status, to: decision.event.data.to }, 'machine status change recorded');
       } catch (err) {
         if (!(err instanceof WrongExpectedVersion)) throw err;
         result.superseded++;

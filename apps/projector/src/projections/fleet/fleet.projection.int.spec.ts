@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '@pulse/eventstore';
 import { createTestBus, createTestDatabase, waitFor, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
 import { heartbeatEvent, registeredEvent } from '../../../test/machine-events.ts';
-import { checkpoint, collectDeltas, headPosition, startProjector } from '../../../test/projector-harness.ts';
+import { checkpoint, collectDeltas, headPosition, NO_ABSENCE, startProjector } from '../../../test/projector-harness.ts';
 
 let db: TestDatabase;
 let bus: TestBus;
@@ -34,7 +34,7 @@ describe('fleet projection (projector process)', () => {
       { ...heartbeatEvent('acme', 'x', T1), type: 'onboarding.step_completed', stream: 'journey-acme.j-1' },
     ]);
 
-    projector = startProjector(db, bus);
+    projector = startProjector(db, bus, NO_ABSENCE);
     await projector.waitForOutput(/projector running/);
 
     expect(await checkpoint(db.sql)).toBe(lastPosition);
@@ -99,6 +99,21 @@ describe('fleet projection (projector process)', () => {
     expect(code).toBe(0);
     expect(projector!.output()).toMatch(/projector stopped/);
     projector = undefined;
+  });
+
+  it('keeps a second projector as a hot standby that takes over when the first dies', async () => {
+    const first = startProjector(db, bus, NO_ABSENCE);
+    await first.waitForOutput(/projector running/);
+    const standby = startProjector(db, bus, NO_ABSENCE);
+    try {
+      await standby.waitForOutput(/projector standby/);
+      await first.kill();
+      await standby.waitForOutput(/projector running/);
+      const { lastPosition } = await store.append('machine-zeta.db-01', [heartbeatEvent('zeta', 'db-01', T1, { uptimeS: 99 })]);
+      await waitFor(() => collected.deltas.some((d) => d.position === lastPosition), { what: 'delta from the standby' });
+    } finally {
+      await Promise.all([first.kill(), standby.kill()]);
+    }
   });
 
   it('refuses a bad setting with a message that names it', async () => {
