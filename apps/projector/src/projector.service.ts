@@ -1,4 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Sql } from 'postgres';
 import { busNames } from '@pulse/events';
 import type { EventStore } from '@pulse/eventstore';
@@ -32,14 +37,25 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     const publish = deltaPublisher(nc, busNames(settings.NATS_PREFIX), log);
     this.runners = [fleetProjection].map(
       (projection) =>
-        new ProjectionRunner({ sql, store, projection, publish, log, batchSize: settings.PROJECTOR_BATCH, pollMs: settings.PROJECTOR_POLL_MS }),
+        new ProjectionRunner({
+          sql,
+          store,
+          projection,
+          publish,
+          log,
+          batchSize: settings.PROJECTOR_BATCH,
+          pollMs: settings.PROJECTOR_POLL_MS,
+        }),
     );
     this.absence = new HeartbeatAbsenceManager({
       sql,
       store,
       log,
       intervalMs: settings.PROJECTOR_ABSENCE_CHECK_MS,
-      thresholds: { offlineAfterMs: settings.PULSE_OFFLINE_AFTER_S * 1000, overdueAfterMs: settings.PULSE_OVERDUE_AFTER_S * 1000 },
+      thresholds: {
+        offlineAfterMs: settings.PULSE_OFFLINE_AFTER_S * 1000,
+        overdueAfterMs: settings.PULSE_OVERDUE_AFTER_S * 1000,
+      },
     });
   }
 

@@ -14,13 +14,17 @@ describe('projector settings', () => {
   });
 
   it('names a bad setting', () => {
-    expect(() => loadSettings(ProjectorSettings, { PROJECTOR_BATCH: 'lots' })).toThrow(/PROJECTOR_BATCH: must be a number/);
-    expect(() => loadSettings(ProjectorSettings, { PULSE_OFFLINE_AFTER_S: '-1' })).toThrow(/PULSE_OFFLINE_AFTER_S/);
+    expect(() => loadSettings(ProjectorSettings, { PROJECTOR_BATCH: 'lots' })).toThrow(
+      /PROJECTOR_BATCH: must be a number/,
+    );
+    expect(() => loadSettings(ProjectorSettings, { PULSE_OFFLINE_AFTER_S: '-1' })).toThrow(
+      /PULSE_OFFLINE_AFTER_S/,
+    );
   });
 
   it('refuses an overdue threshold that does not come after the offline one', () => {
-    expect(() => loadSettings(ProjectorSettings, { PULSE_OFFLINE_AFTER_S: '300', PULSE_OVERDUE_AFTER_S: '90' })).toThrow(
-      /PULSE_OVERDUE_AFTER_S: must be greater than PULSE_OFFLINE_AFTER_S/,
-    );
+    expect(() =>
+      loadSettings(ProjectorSettings, { PULSE_OFFLINE_AFTER_S: '300', PULSE_OVERDUE_AFTER_S: '90' }),
+    ).toThrow(/PULSE_OVERDUE_AFTER_S: must be greater than PULSE_OFFLINE_AFTER_S/);
   });
 });

@@ -1,10 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { streamName, type KnownRecordedEvent, type MachineHeartbeat, type MachineRegistered, type MachineStatusChanged } from '@pulse/events';
+import {
+  streamName,
+  type KnownRecordedEvent,
+  type MachineHeartbeat,
+  type MachineRegistered,
+  type MachineStatusChanged,
+} from '@pulse/events';
 import type { NewEvent } from '@pulse/eventstore';
 
 /** Builders for machine events in tests: realistic defaults, everything overridable. */
 
-export function registeredEvent(tenant: string, machineId: string, occurredAt: string, data: Partial<MachineRegistered> = {}): NewEvent {
+export function registeredEvent(
+  tenant: string,
+  machineId: string,
+  occurredAt: string,
+  data: Partial<MachineRegistered> = {},
+): NewEvent {
   return newEvent(tenant, machineId, 'machine.registered', occurredAt, {
     machineId,
     hostname: `${machineId}.example.net`,
@@ -14,7 +25,12 @@ export function registeredEvent(tenant: string, machineId: string, occurredAt: s
   });
 }
 
-export function heartbeatEvent(tenant: string, machineId: string, occurredAt: string, data: Partial<MachineHeartbeat> = {}): NewEvent {
+export function heartbeatEvent(
+  tenant: string,
+  machineId: string,
+  occurredAt: string,
+  data: Partial<MachineHeartbeat> = {},
+): NewEvent {
   return newEvent(tenant, machineId, 'machine.heartbeat', occurredAt, {
     machineId,
     hostname: `${machineId}.example.net`,
@@ -28,16 +44,41 @@ export function heartbeatEvent(tenant: string, machineId: string, occurredAt: st
   });
 }
 
-function newEvent(tenant: string, machineId: string, type: string, occurredAt: string, data: Record<string, unknown>): NewEvent {
-  return { id: randomUUID(), type, tenant, stream: streamName('machine', tenant, machineId), occurredAt, schemaVersion: 1, data };
+function newEvent(
+  tenant: string,
+  machineId: string,
+  type: string,
+  occurredAt: string,
+  data: Record<string, unknown>,
+): NewEvent {
+  return {
+    id: randomUUID(),
+    type,
+    tenant,
+    stream: streamName('machine', tenant, machineId),
+    occurredAt,
+    schemaVersion: 1,
+    data,
+  };
 }
 
 /** A stored event as a projection receives it: a NewEvent plus what the store assigns. */
 export function recorded(e: NewEvent, position: number, streamVersion = 0): KnownRecordedEvent {
-  return { ...e, streamVersion, position, recordedAt: e.occurredAt, metadata: e.metadata ?? {} } as KnownRecordedEvent;
+  return {
+    ...e,
+    streamVersion,
+    position,
+    recordedAt: e.occurredAt,
+    metadata: e.metadata ?? {},
+  } as KnownRecordedEvent;
 }
 
-export function statusChangedEvent(tenant: string, machineId: string, occurredAt: string, data: Omit<MachineStatusChanged, 'machineId'>): NewEvent {
+export function statusChangedEvent(
+  tenant: string,
+  machineId: string,
+  occurredAt: string,
+  data: Omit<MachineStatusChanged, 'machineId'>,
+): NewEvent {
   return newEvent(tenant, machineId, 'machine.status_changed', occurredAt, { machineId, ...data });
 }
 

@@ -14,7 +14,9 @@ export function startProjector(db: TestDatabase, bus: TestBus, env: Record<strin
 }
 
 export async function checkpoint(sql: Sql, projection = 'fleet'): Promise<number> {
-  const [row] = await sql<{ position: number }[]>`SELECT position FROM projection_checkpoints WHERE projection = ${projection}`;
+  const [row] = await sql<
+    { position: number }[]
+  >`SELECT position FROM projection_checkpoints WHERE projection = ${projection}`;
   return row?.position ?? 0;
 }
 

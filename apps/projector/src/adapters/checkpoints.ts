@@ -26,14 +26,22 @@ export async function ensureCheckpoint(sql: Sql, projection: string): Promise<nu
  * This is what makes "exactly once" hold even if two projectors run, or if a commit succeeded but
  * its answer was lost: the second attempt finds the checkpoint moved and applies nothing.
  */
-export async function claimCheckpoint(tx: TransactionSql, projection: string, expected: number): Promise<void> {
+export async function claimCheckpoint(
+  tx: TransactionSql,
+  projection: string,
+  expected: number,
+): Promise<void> {
   const [row] = await tx<{ position: number }[]>`
     SELECT position FROM projection_checkpoints WHERE projection = ${projection} FOR UPDATE`;
   const actual = row?.position ?? 0;
   if (actual !== expected) throw new CheckpointMoved(projection, expected, actual);
 }
 
-export async function storeCheckpoint(tx: TransactionSql, projection: string, position: number): Promise<void> {
+export async function storeCheckpoint(
+  tx: TransactionSql,
+  projection: string,
+  position: number,
+): Promise<void> {
   await tx`UPDATE projection_checkpoints SET position = ${position}, updated_at = now()
            WHERE projection = ${projection}`;
 }

@@ -20,7 +20,9 @@ export async function acquireLeadership(
   const conn: ReservedSql = await sql.reserve();
   let waitingReported = false;
   while (!o.isStopping()) {
-    const [row] = await conn<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(${PROJECTOR_LOCK_KEY}::bigint) AS locked`;
+    const [row] = await conn<
+      { locked: boolean }[]
+    >`SELECT pg_try_advisory_lock(${PROJECTOR_LOCK_KEY}::bigint) AS locked`;
     if (row!.locked) {
       return {
         release: async () => {

@@ -43,7 +43,10 @@ export class ProjectionRunner {
         } catch (err) {
           if (err instanceof CheckpointMoved) {
             // Another writer (or our own commit whose answer was lost) got there first: carry on from there.
-            log.warn({ projection: projection.name, expected: err.expected, actual: err.actual }, 'checkpoint moved; resuming from it');
+            log.warn(
+              { projection: projection.name, expected: err.expected, actual: err.actual },
+              'checkpoint moved; resuming from it',
+            );
             position = err.actual;
             continue;
           }
@@ -67,8 +70,10 @@ export class ProjectionRunner {
   private async step(position: number): Promise<number> {
     const { sql, store, projection, log } = this.o;
     const batch = await store.readAll({ fromPosition: position, limit: this.o.batchSize });
+    // A short batch means everything visible has been read: the projection is live from here on,
+    // even if a busy store never lets it see an empty read.
+    if (batch.length < this.o.batchSize) this.markLive();
     if (batch.length === 0) {
-      this.markLive();
       await this.wakeup.sleep(this.o.pollMs);
       return position;
     }
@@ -76,7 +81,10 @@ export class ProjectionRunner {
     for (const skipped of committed.invalid) {
       log.warn({ projection: projection.name, ...skipped }, 'skipped an event that fails its schema');
     }
-    log.debug({ projection: projection.name, position: committed.position, events: batch.length }, 'batch committed');
+    log.debug(
+      { projection: projection.name, position: committed.position, events: batch.length },
+      'batch committed',
+    );
     this.o.publish(committed.deltas);
     return committed.position;
   }

@@ -30,8 +30,16 @@ export interface AbsenceDecision {
  * applied yet (no duplicate while it lags). The id is derived from stream, version and target, so a
  * retried append of the same decision is stored once; the version is part of it because the same
  * machine may legitimately go offline twice with the same last-seen time (a resent old heartbeat).
+ *
+ * This relies on the fleet row folding every event of its machine's stream (its position is the
+ * stream's last event): a new machine.* event type must be handled by the fleet evolve, or this
+ * machine's status changes would be refused as stale until its next heartbeat.
  */
-export function decideAbsence(m: SilentMachine, nowMs: number, t: AbsenceThresholds): AbsenceDecision | undefined {
+export function decideAbsence(
+  m: SilentMachine,
+  nowMs: number,
+  t: AbsenceThresholds,
+): AbsenceDecision | undefined {
   const to = absenceStatus(m, nowMs, t);
   if (!to) return undefined;
   // The fact became true when the silence crossed its threshold, not when we noticed: a replay or a
@@ -52,4 +60,3 @@ export function decideAbsence(m: SilentMachine, nowMs: number, t: AbsenceThresho
     },
   };
 }
-

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamName, type MachineStatus } from '@pulse/events';
 import { PostgresEventStore } from '@pulse/eventstore';
 import { createLogger } from '@pulse/platform';
-import { createTestBus, createTestDatabase, waitFor, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
+import {
+  createTestBus,
+  createTestDatabase,
+  waitFor,
+  type AppProcess,
+  type TestBus,
+  type TestDatabase,
+} from '@pulse/testkit';
 import { heartbeatEvent, registeredEvent } from '../../../test/machine-events.ts';
 import { checkpoint, collectDeltas, startProjector } from '../../../test/projector-harness.ts';
 import { checkEvent } from '../../projections/known-event.ts';
@@ -20,7 +27,7 @@ afterAll(() => db.drop());
 
 /** Runs the fleet projection in-process until it has caught up. */
 async function project(): Promise<void> {
-  for (let from = await checkpoint(db.sql); ; ) {
+  for (let from = await checkpoint(db.sql); ;) {
     const batch = await store.readAll({ fromPosition: from });
     if (batch.length === 0) return;
     from = (await commitFleetBatch(db.sql, batch, from)).position;
@@ -36,7 +43,9 @@ async function statusOf(tenant: string, machineId: string): Promise<MachineStatu
 /** The machine's status changes, read back through the same check the projection uses. */
 async function statusChanges(tenant: string, machineId: string) {
   const events = await store.readStream(streamName('machine', tenant, machineId));
-  return events.map(checkEvent).flatMap((c) => (c.kind === 'known' && c.event.type === 'machine.status_changed' ? [c.event] : []));
+  return events
+    .map(checkEvent)
+    .flatMap((c) => (c.kind === 'known' && c.event.type === 'machine.status_changed' ? [c.event] : []));
 }
 
 describe('heartbeat-absence manager (in-process, fixed clock)', () => {
@@ -54,7 +63,10 @@ describe('heartbeat-absence manager (in-process, fixed clock)', () => {
     });
 
   it('marks a silent machine offline exactly at the threshold, then overdue, once each', async () => {
-    await store.appendMany([registeredEvent('acme', 'web-01', seenAt), heartbeatEvent('acme', 'web-01', seenAt)]);
+    await store.appendMany([
+      registeredEvent('acme', 'web-01', seenAt),
+      heartbeatEvent('acme', 'web-01', seenAt),
+    ]);
     await project();
     const pm = manager();
 
@@ -79,8 +91,14 @@ describe('heartbeat-absence manager (in-process, fixed clock)', () => {
 
     const changes = await statusChanges('acme', 'web-01');
     expect(changes.map((e) => [e.occurredAt, e.data])).toEqual([
-      ['2026-11-25T12:01:30.000Z', { machineId: 'web-01', from: 'online', to: 'offline', lastSeenAt: seenAt }],
-      ['2026-11-25T12:05:00.000Z', { machineId: 'web-01', from: 'offline', to: 'overdue', lastSeenAt: seenAt }],
+      [
+        '2026-11-25T12:01:30.000Z',
+        { machineId: 'web-01', from: 'online', to: 'offline', lastSeenAt: seenAt },
+      ],
+      [
+        '2026-11-25T12:05:00.000Z',
+        { machineId: 'web-01', from: 'offline', to: 'overdue', lastSeenAt: seenAt },
+      ],
     ]);
   });
 
@@ -115,10 +133,17 @@ describe('heartbeat-absence in the projector process', () => {
 
   it('takes a silent machine offline, then overdue, and a new heartbeat brings it back online', async () => {
     const now = () => new Date().toISOString();
-    projector = startProjector(db, bus, { PULSE_OFFLINE_AFTER_S: '1', PULSE_OVERDUE_AFTER_S: '2', PROJECTOR_ABSENCE_CHECK_MS: '100' });
+    projector = startProjector(db, bus, {
+      PULSE_OFFLINE_AFTER_S: '1',
+      PULSE_OVERDUE_AFTER_S: '2',
+      PROJECTOR_ABSENCE_CHECK_MS: '100',
+    });
     await projector.waitForOutput(/projector running/);
     // The machine speaks once the projector runs, so its silence is timed from here, however slow the start.
-    await store.appendMany([registeredEvent('zeta', 'edge-01', now()), heartbeatEvent('zeta', 'edge-01', now())]);
+    await store.appendMany([
+      registeredEvent('zeta', 'edge-01', now()),
+      heartbeatEvent('zeta', 'edge-01', now()),
+    ]);
 
     await waitFor(async () => (await statusOf('zeta', 'edge-01')) === 'overdue', { what: 'overdue' });
     // A few more ticks of silence add nothing: overdue is final until the machine speaks.
@@ -128,12 +153,19 @@ describe('heartbeat-absence in the projector process', () => {
       { from: 'offline', to: 'overdue' },
     ]);
 
-    const { lastPosition } = await store.append(streamName('machine', 'zeta', 'edge-01'), [heartbeatEvent('zeta', 'edge-01', now())]);
-    const back = await waitFor(() => collected.deltas.find((d) => d.position >= lastPosition && d.tenant === 'zeta'), { what: 'online delta' });
+    const { lastPosition } = await store.append(streamName('machine', 'zeta', 'edge-01'), [
+      heartbeatEvent('zeta', 'edge-01', now()),
+    ]);
+    const back = await waitFor(
+      () => collected.deltas.find((d) => d.position >= lastPosition && d.tenant === 'zeta'),
+      { what: 'online delta' },
+    );
     expect(back.rows).toMatchObject([{ machineId: 'edge-01', status: 'online' }]);
 
     // The board saw each step, in order.
-    const seen = collected.deltas.filter((d) => d.tenant === 'zeta').flatMap((d) => d.rows.map((r) => r.status));
+    const seen = collected.deltas
+      .filter((d) => d.tenant === 'zeta')
+      .flatMap((d) => d.rows.map((r) => r.status));
     expect(seen.filter((s, i) => s !== seen[i - 1])).toEqual(['online', 'offline', 'overdue', 'online']);
   });
 });

@@ -45,7 +45,15 @@ export class HeartbeatAbsenceManager {
       try {
         await store.append(decision.stream, [decision.event], { expectedVersion: decision.expectedVersion });
         result.recorded++;
-        this.o.log.info({ tenant: machine.tenant, machineId: machine.machineId, from: machine.status, to: decision.event.data.to }, 'machine status change recorded');
+        this.o.log.info(
+          {
+            tenant: machine.tenant,
+            machineId: machine.machineId,
+            from: machine.status,
+            to: decision.event.data.to,
+          },
+          'machine status change recorded',
+        );
       } catch (err) {
         if (!(err instanceof WrongExpectedVersion)) throw err;
         result.superseded++;

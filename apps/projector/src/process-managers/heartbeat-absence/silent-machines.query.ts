@@ -11,11 +11,24 @@ import type { AbsenceThresholds } from './status-rule.ts';
  * This deliberately spans tenants: it is the platform's own process, and each event it appends
  * stays in its machine's tenant.
  */
-export async function findSilentMachines(sql: Sql, nowMs: number, t: AbsenceThresholds, limit: number): Promise<SilentMachine[]> {
+export async function findSilentMachines(
+  sql: Sql,
+  nowMs: number,
+  t: AbsenceThresholds,
+  limit: number,
+): Promise<SilentMachine[]> {
   const offlineCutoff = new Date(nowMs - t.offlineAfterMs);
   const overdueCutoff = new Date(nowMs - t.overdueAfterMs);
   const rows = await sql<
-    { tenant: string; machine_id: string; status: MachineStatus; last_seen_at: Date; stream: string; stream_version: number; id: string }[]
+    {
+      tenant: string;
+      machine_id: string;
+      status: MachineStatus;
+      last_seen_at: Date;
+      stream: string;
+      stream_version: number;
+      id: string;
+    }[]
   >`
     SELECT m.tenant, m.machine_id, m.status, m.last_seen_at, e.stream, e.stream_version, e.id
     FROM read_machines m

@@ -39,7 +39,9 @@ describe('absence status rule', () => {
 
   describe('given an overdue machine', () => {
     it('stays overdue however long the silence', () => {
-      expect(absenceStatus({ status: 'overdue', lastSeenAt }, silentFor(86_400_000), thresholds)).toBeUndefined();
+      expect(
+        absenceStatus({ status: 'overdue', lastSeenAt }, silentFor(86_400_000), thresholds),
+      ).toBeUndefined();
     });
   });
 });
@@ -73,7 +75,9 @@ describe('absence decision', () => {
     const first = decideAbsence(machine, silentFor(95_000), thresholds)!.event.id;
     expect(decideAbsence(machine, silentFor(99_000), thresholds)!.event.id).toBe(first);
     expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(decideAbsence({ ...machine, streamVersion: 9 }, silentFor(95_000), thresholds)!.event.id).not.toBe(first);
+    expect(decideAbsence({ ...machine, streamVersion: 9 }, silentFor(95_000), thresholds)!.event.id).not.toBe(
+      first,
+    );
   });
 
   it('decides nothing while the silence is within bounds', () => {

@@ -1,8 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore, type NewEvent } from '@pulse/eventstore';
-import { createTestBus, createTestDatabase, waitFor, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
+import {
+  createTestBus,
+  createTestDatabase,
+  waitFor,
+  type AppProcess,
+  type TestBus,
+  type TestDatabase,
+} from '@pulse/testkit';
 import { heartbeatEvent, registeredEvent } from '../../../test/machine-events.ts';
-import { checkpoint, collectDeltas, headPosition, NO_ABSENCE, startProjector } from '../../../test/projector-harness.ts';
+import {
+  checkpoint,
+  collectDeltas,
+  headPosition,
+  NO_ABSENCE,
+  startProjector,
+} from '../../../test/projector-harness.ts';
 import type { FleetRow } from './fleet.evolve.ts';
 import { fleetKey, fold, prepareBatch, type FleetKey, type MachineRef } from './fleet.fold.ts';
 import { loadMachines } from './fleet.persistence.ts';
@@ -26,7 +39,10 @@ const KILLED_BATCH = '100';
 const BASE = Date.parse('2026-11-25T00:00:00.000Z');
 
 const machines: MachineRef[] = TENANTS.flatMap((tenant) =>
-  Array.from({ length: MACHINES_PER_TENANT }, (_, i) => ({ tenant, machineId: `m-${String(i).padStart(3, '0')}` })),
+  Array.from({ length: MACHINES_PER_TENANT }, (_, i) => ({
+    tenant,
+    machineId: `m-${String(i).padStart(3, '0')}`,
+  })),
 );
 
 let db: TestDatabase;
@@ -40,11 +56,19 @@ beforeAll(async () => {
   store = new PostgresEventStore(db.sql);
   collected = collectDeltas(bus);
   await logRowWrites(db);
-  const events: NewEvent[] = machines.map((m) => registeredEvent(m.tenant, m.machineId, new Date(BASE).toISOString()));
+  const events: NewEvent[] = machines.map((m) =>
+    registeredEvent(m.tenant, m.machineId, new Date(BASE).toISOString()),
+  );
   for (let round = 0; round < ROUNDS; round++) {
     const occurredAt = new Date(BASE + (round + 1) * 30_000).toISOString();
     for (const m of machines) {
-      events.push(heartbeatEvent(m.tenant, m.machineId, occurredAt, { uptimeS: round, cpuPct: round % 100, memPct: (round * 7) % 100 }));
+      events.push(
+        heartbeatEvent(m.tenant, m.machineId, occurredAt, {
+          uptimeS: round,
+          cpuPct: round % 100,
+          memPct: (round * 7) % 100,
+        }),
+      );
     }
   }
   for (let i = 0; i < events.length; i += 2000) await store.appendMany(events.slice(i, i + 2000));
@@ -65,7 +89,11 @@ describe('fleet projection under SIGKILL', () => {
       projector = startProjector(db, bus, { ...NO_ABSENCE, PROJECTOR_BATCH: KILLED_BATCH });
       // Kill as soon as this run has committed a little, while most of the stream is still ahead.
       const target = reached + 1000;
-      await waitFor(async () => (await checkpoint(db.sql)) >= target, { intervalMs: 5, timeoutMs: 20_000, what: `checkpoint ≥ ${target}` });
+      await waitFor(async () => (await checkpoint(db.sql)) >= target, {
+        intervalMs: 5,
+        timeoutMs: 20_000,
+        what: `checkpoint ≥ ${target}`,
+      });
       // Seeing the checkpoint move ties us to one moment of the batch cycle; a random pause lets
       // the kill land anywhere in it (reading, inside the transaction, between commit and publish).
       await new Promise((r) => setTimeout(r, Math.random() * 60));
@@ -81,7 +109,7 @@ describe('fleet projection under SIGKILL', () => {
 
     // The read model equals a pure fold of the whole log with the same evolve.
     let expected = new Map<FleetKey, FleetRow>();
-    for (let from = 0; ; ) {
+    for (let from = 0; ;) {
       const batch = await store.readAll({ fromPosition: from, limit: 5000 });
       if (batch.length === 0) break;
       expected = fold(expected, prepareBatch(batch)).rows;
@@ -106,7 +134,9 @@ describe('fleet projection under SIGKILL', () => {
     const lastUptime = new Map<FleetKey, number>();
     await waitFor(
       () => {
-        for (const d of collected.deltas) for (const r of d.rows) if (r.uptimeS !== null) lastUptime.set(fleetKey(d.tenant, r.machineId), r.uptimeS);
+        for (const d of collected.deltas)
+          for (const r of d.rows)
+            if (r.uptimeS !== null) lastUptime.set(fleetKey(d.tenant, r.machineId), r.uptimeS);
         return machines.every((m) => lastUptime.get(fleetKey(m.tenant, m.machineId)) === ROUNDS - 1);
       },
       { what: 'the final delta of every machine' },

@@ -81,7 +81,10 @@ function heartbeat(row: FleetRow | undefined, e: EventOf<'machine.heartbeat'>): 
   };
 }
 
-function statusChanged(row: FleetRow | undefined, e: EventOf<'machine.status_changed'>): FleetRow | undefined {
+function statusChanged(
+  row: FleetRow | undefined,
+  e: EventOf<'machine.status_changed'>,
+): FleetRow | undefined {
   // The process manager derives status changes from existing rows only; one for a machine the fleet
   // never saw has no hostname to show, so there is nothing to change.
   if (!row) return row;

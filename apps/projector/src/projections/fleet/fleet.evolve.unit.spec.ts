@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { heartbeatEvent, recorded, registeredEvent, statusChangedEvent } from '../../../test/machine-events.ts';
+import {
+  heartbeatEvent,
+  recorded,
+  registeredEvent,
+  statusChangedEvent,
+} from '../../../test/machine-events.ts';
 import { evolve, toMachineView, type FleetRow } from './fleet.evolve.ts';
 import { fleetKey, fold, prepareBatch } from './fleet.fold.ts';
 import { fleetDeltas } from './fleet.projection.ts';
@@ -8,10 +13,13 @@ const T0 = '2026-11-25T12:00:00.000Z';
 const T1 = '2026-11-25T12:00:30.000Z';
 const T2 = '2026-11-25T12:01:00.000Z';
 
-const given = (...events: Parameters<typeof evolve>[1][]): FleetRow | undefined => events.reduce(evolve, undefined);
+const given = (...events: Parameters<typeof evolve>[1][]): FleetRow | undefined =>
+  events.reduce(evolve, undefined);
 
-const registered = (at = T0, position = 1, data = {}) => recorded(registeredEvent('acme', 'web-01', at, data), position);
-const heartbeat = (at: string, position: number, data = {}) => recorded(heartbeatEvent('acme', 'web-01', at, data), position);
+const registered = (at = T0, position = 1, data = {}) =>
+  recorded(registeredEvent('acme', 'web-01', at, data), position);
+const heartbeat = (at: string, position: number, data = {}) =>
+  recorded(heartbeatEvent('acme', 'web-01', at, data), position);
 const statusChanged = (to: 'online' | 'offline' | 'overdue', position: number) =>
   recorded(statusChangedEvent('acme', 'web-01', T2, { from: 'online', to, lastSeenAt: T1 }), position);
 
@@ -37,7 +45,14 @@ describe('fleet evolve', () => {
 
     it('when a heartbeat arrives first, then the machine is online with no enrolment date', () => {
       const row = given(heartbeat(T1, 5));
-      expect(row).toMatchObject({ status: 'online', lastSeenAt: T1, registeredAt: null, cpuPct: 21.5, uptimeS: 86_400, position: 5 });
+      expect(row).toMatchObject({
+        status: 'online',
+        lastSeenAt: T1,
+        registeredAt: null,
+        cpuPct: 21.5,
+        uptimeS: 86_400,
+        position: 5,
+      });
     });
 
     it('when a status change arrives, then there is still no row', () => {
@@ -47,7 +62,10 @@ describe('fleet evolve', () => {
 
   describe('given a registered machine', () => {
     it('when it sends a heartbeat, then it is online with its vitals, last seen at the heartbeat time', () => {
-      const row = given(registered(), heartbeat(T1, 2, { cpuPct: 90, memPct: 10, diskPct: 50, uptimeS: 7, agentVersion: '1.1.0' }));
+      const row = given(
+        registered(),
+        heartbeat(T1, 2, { cpuPct: 90, memPct: 10, diskPct: 50, uptimeS: 7, agentVersion: '1.1.0' }),
+      );
       expect(row).toMatchObject({
         status: 'online',
         lastSeenAt: T1,
@@ -62,8 +80,16 @@ describe('fleet evolve', () => {
     });
 
     it('when it registers again, then it is renamed but keeps its first enrolment date', () => {
-      const row = given(registered(T0, 1), registered(T2, 2, { hostname: 'renamed', agentVersion: undefined }));
-      expect(row).toMatchObject({ hostname: 'renamed', agentVersion: '1.0.0', registeredAt: T0, position: 2 });
+      const row = given(
+        registered(T0, 1),
+        registered(T2, 2, { hostname: 'renamed', agentVersion: undefined }),
+      );
+      expect(row).toMatchObject({
+        hostname: 'renamed',
+        agentVersion: '1.0.0',
+        registeredAt: T0,
+        position: 2,
+      });
     });
   });
 
@@ -98,7 +124,9 @@ describe('fleet fold over a batch', () => {
       recorded(heartbeatEvent('zeta', 'db-01', T1), 5),
     ];
     const prepared = prepareBatch(batch);
-    expect(prepared.invalid).toEqual([{ position: 3, type: 'machine.heartbeat', reason: expect.stringContaining('data.cpuPct') }]);
+    expect(prepared.invalid).toEqual([
+      { position: 3, type: 'machine.heartbeat', reason: expect.stringContaining('data.cpuPct') },
+    ]);
 
     const { rows, changed } = fold(new Map(), prepared);
     expect(changed.map((r) => [r.tenant, r.machineId, r.position])).toEqual([
@@ -106,6 +134,13 @@ describe('fleet fold over a batch', () => {
       ['zeta', 'db-01', 5],
     ]);
     expect(rows.get(fleetKey('acme', 'web-01'))?.status).toBe('online');
+  });
+
+  it('reads data the first PostgreSQL store wrote as a JSON string', () => {
+    const event = heartbeat(T1, 2);
+    const prepared = prepareBatch([{ ...event, data: JSON.stringify(event.data) as never }]);
+    expect(prepared.invalid).toEqual([]);
+    expect(fold(new Map(), prepared).changed).toMatchObject([{ machineId: 'web-01', status: 'online' }]);
   });
 
   it('leaves the rows it was given untouched', () => {
@@ -121,7 +156,12 @@ describe('fleet deltas', () => {
     const zeta = { ...acme, tenant: 'zeta', machineId: 'db-01' };
     const deltas = fleetDeltas([acme, zeta, { ...acme, machineId: 'web-02' }], 42);
     expect(deltas).toEqual([
-      { view: 'fleet', tenant: 'acme', position: 42, rows: [toMachineView(acme), { ...toMachineView(acme), machineId: 'web-02' }] },
+      {
+        view: 'fleet',
+        tenant: 'acme',
+        position: 42,
+        rows: [toMachineView(acme), { ...toMachineView(acme), machineId: 'web-02' }],
+      },
       { view: 'fleet', tenant: 'zeta', position: 42, rows: [{ ...toMachineView(acme), machineId: 'db-01' }] },
     ]);
     expect(deltas[0]!.rows[0]).not.toHaveProperty('tenant');

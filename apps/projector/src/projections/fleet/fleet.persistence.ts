@@ -2,7 +2,15 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { RecordedEvent } from '@pulse/events';
 import { claimCheckpoint, storeCheckpoint } from '../../adapters/checkpoints.ts';
 import type { FleetRow } from './fleet.evolve.ts';
-import { fleetKey, fold, prepareBatch, touchedMachines, type FleetKey, type MachineRef, type PreparedBatch } from './fleet.fold.ts';
+import {
+  fleetKey,
+  fold,
+  prepareBatch,
+  touchedMachines,
+  type FleetKey,
+  type MachineRef,
+  type PreparedBatch,
+} from './fleet.fold.ts';
 
 export const FLEET = 'fleet';
 
@@ -18,7 +26,11 @@ export interface CommittedFleetBatch {
  * (invariant 4): three statements whatever the batch size — load the touched rows, upsert the
  * changed ones, store the checkpoint — plus the checkpoint lock.
  */
-export async function commitFleetBatch(sql: Sql, batch: readonly RecordedEvent[], from: number): Promise<CommittedFleetBatch> {
+export async function commitFleetBatch(
+  sql: Sql,
+  batch: readonly RecordedEvent[],
+  from: number,
+): Promise<CommittedFleetBatch> {
   if (batch.length === 0) throw new Error('commitFleetBatch needs at least one event');
   const position = batch[batch.length - 1]!.position;
   const prepared = prepareBatch(batch);
@@ -49,7 +61,10 @@ interface MachineRecord {
 }
 
 /** Loads the given machines' rows in one query; machines without a row are simply absent. */
-export async function loadMachines(sql: Sql | TransactionSql, refs: MachineRef[]): Promise<Map<FleetKey, FleetRow>> {
+export async function loadMachines(
+  sql: Sql | TransactionSql,
+  refs: MachineRef[],
+): Promise<Map<FleetKey, FleetRow>> {
   if (refs.length === 0) return new Map();
   const records = await sql<MachineRecord[]>`
     SELECT m.* FROM read_machines m

@@ -1,8 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '@pulse/eventstore';
-import { createTestBus, createTestDatabase, waitFor, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
+import {
+  createTestBus,
+  createTestDatabase,
+  waitFor,
+  type AppProcess,
+  type TestBus,
+  type TestDatabase,
+} from '@pulse/testkit';
 import { heartbeatEvent, registeredEvent } from '../../../test/machine-events.ts';
-import { checkpoint, collectDeltas, headPosition, NO_ABSENCE, startProjector } from '../../../test/projector-harness.ts';
+import {
+  checkpoint,
+  collectDeltas,
+  headPosition,
+  NO_ABSENCE,
+  startProjector,
+} from '../../../test/projector-harness.ts';
 
 let db: TestDatabase;
 let bus: TestBus;
@@ -55,7 +68,13 @@ describe('fleet projection (projector process)', () => {
         uptime_s: 30,
         position: lastPosition - 2,
       },
-      expect.objectContaining({ tenant: 'zeta', machine_id: 'db-01', status: 'online', registered_at: null, position: lastPosition - 1 }),
+      expect.objectContaining({
+        tenant: 'zeta',
+        machine_id: 'db-01',
+        status: 'online',
+        registered_at: null,
+        position: lastPosition - 1,
+      }),
     ]);
 
     await waitFor(() => collected.deltas.length >= 2, { what: 'two deltas' });
@@ -80,14 +99,22 @@ describe('fleet projection (projector process)', () => {
         },
       ],
     });
-    expect(collected.deltas.find((d) => d.tenant === 'zeta')).toMatchObject({ position: lastPosition, rows: [{ machineId: 'db-01' }] });
+    expect(collected.deltas.find((d) => d.tenant === 'zeta')).toMatchObject({
+      position: lastPosition,
+      rows: [{ machineId: 'db-01' }],
+    });
   });
 
   it('follows live appends, woken by NOTIFY well before the poll fallback', async () => {
     const before = collected.deltas.length;
     const started = Date.now();
-    const { lastPosition } = await store.append('machine-acme.web-01', [heartbeatEvent('acme', 'web-01', T1, { uptimeS: 60 })]);
-    const delta = await waitFor(() => collected.deltas.slice(before).find((d) => d.position === lastPosition), { what: 'live delta' });
+    const { lastPosition } = await store.append('machine-acme.web-01', [
+      heartbeatEvent('acme', 'web-01', T1, { uptimeS: 60 }),
+    ]);
+    const delta = await waitFor(
+      () => collected.deltas.slice(before).find((d) => d.position === lastPosition),
+      { what: 'live delta' },
+    );
     expect(Date.now() - started).toBeLessThan(900);
     expect(delta).toMatchObject({ tenant: 'acme', rows: [{ machineId: 'web-01', uptimeS: 60 }] });
     expect(await checkpoint(db.sql)).toBe(lastPosition);
@@ -109,8 +136,12 @@ describe('fleet projection (projector process)', () => {
       await standby.waitForOutput(/projector standby/);
       await first.kill();
       await standby.waitForOutput(/projector running/);
-      const { lastPosition } = await store.append('machine-zeta.db-01', [heartbeatEvent('zeta', 'db-01', T1, { uptimeS: 99 })]);
-      await waitFor(() => collected.deltas.some((d) => d.position === lastPosition), { what: 'delta from the standby' });
+      const { lastPosition } = await store.append('machine-zeta.db-01', [
+        heartbeatEvent('zeta', 'db-01', T1, { uptimeS: 99 }),
+      ]);
+      await waitFor(() => collected.deltas.some((d) => d.position === lastPosition), {
+        what: 'delta from the standby',
+      });
     } finally {
       await Promise.all([first.kill(), standby.kill()]);
     }
