@@ -28,7 +28,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   private readonly absence: HeartbeatAbsenceManager;
 
   constructor(
-    @Inject(SETTINGS) private readonly settings: ProjectorSettings,
+    @Inject(SETTINGS) settings: ProjectorSettings,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(SQL) private readonly sql: Sql,
     @Inject(NATS) nc: NatsConnection,
@@ -84,8 +84,12 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     if (!leadership) return;
     try {
       const projecting = Promise.all(this.runners.map((r) => r.run()));
+      // Resolves when every projection is live, or earlier when they stop (shutdown during catch-up).
       await Promise.race([Promise.all(this.runners.map((r) => r.live)), projecting]);
-      if (this.stopping) return await projecting.then(() => undefined);
+      if (this.stopping) {
+        await projecting;
+        return;
+      }
       this.log.info({ projections: this.runners.length }, 'projector running');
       // Silence is judged from the read model, so the process manager starts only once it is current;
       // during a catch-up every decision would be overtaken by the events still to project.
