@@ -1,3 +1,3 @@
 export * from './port.ts';
-export { PostgresEventStore } from './postgres/postgres-event-store.ts';
+export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store.ts';
 export { versionMatches } from './postgres/append-to-stream.ts';

@@ -44,6 +44,31 @@ export interface ReadStreamOptions {
   limit?: number;
 }
 
+/** Where a subscription starts: after a position (exclusive), from the beginning, or after the current head. */
+export type SubscribeFrom = number | 'start' | 'end';
+
+export interface SubscribeOptions {
+  from?: SubscribeFrom;
+  filter?: ReadAllOptions['filter'];
+  /** Ends the iteration (it returns; it does not throw). `return()` on the iterator does the same. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Stream retention, as in KurrentDB's `$maxAge` / `$tb`. Reads hide what it excludes at once;
+ * `applyRetention()` deletes it later. Setting metadata replaces the previous metadata as a whole.
+ */
+export interface StreamMetadata {
+  /** Seconds: events recorded longer ago than this are expired. Overrides the category default. */
+  maxAge?: number;
+  /** Stream versions below this are expired. */
+  truncateBefore?: number;
+}
+
+export interface RetentionResult {
+  deleted: number;
+}
+
 export interface EventStore {
   append(stream: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
   /** Appends events of many streams in one transaction, with no version expectation (the recorder). */
@@ -53,6 +78,26 @@ export interface EventStore {
   headPosition(): Promise<number>;
   /** Calls `listener` with the last position after each commit (best effort: poll as a fallback). */
   onAppended(listener: (position: number) => void): Promise<() => Promise<void>>;
+  /**
+   * Catch-up, then live: every event after `from` that matches the filter, once each, in position
+   * order, with no gap at the handover. Pull-based: nothing is read ahead of the consumer.
+   */
+  subscribe(options?: SubscribeOptions): AsyncGenerator<RecordedEvent, void, undefined>;
+  setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void>;
+  getStreamMetadata(stream: string): Promise<StreamMetadata>;
+  /** Deletes expired events (stream metadata and category defaults), in small batches. */
+  applyRetention(): Promise<RetentionResult>;
+  /** Releases what the store opened itself (a KurrentDB client); a shared SQL pool stays open. */
+  close(): Promise<void>;
+}
+
+/** Category defaults for `maxAge` in seconds: telemetry keeps 30 days, every other category forever. */
+export const defaultCategoryMaxAge: Readonly<Record<string, number>> = { telemetry: 30 * 24 * 3600 };
+
+/** `machine-acme.m-42` → `machine` (stream names are `<category>-<tenant>.<id>`). */
+export function categoryOf(stream: string): string {
+  const dash = stream.indexOf('-');
+  return dash < 0 ? stream : stream.slice(0, dash);
 }
 
 export class WrongExpectedVersion extends Error {

@@ -1,47 +1,56 @@
-import type { Sql } from 'postgres';
+import { isDeepStrictEqual } from 'node:util';
+import type { Sql as PoolSql } from 'postgres';
 import type { AppendManyResult, NewEvent } from '../port.ts';
 import { DuplicateEventConflict } from '../port.ts';
-import { currentVersions, insertEvents, storedEvents, upsertStreamVersions } from './insert-events.ts';
-import { APPEND_LOCK_KEY } from './rows.ts';
+import { storedEvents } from './stored-events.ts';
+import { AppendRace, writeEvents, type WriteOptions } from './write-events.ts';
+
+const MAX_ATTEMPTS = 5;
 
 /**
- * Appends a batch that spans many streams in one transaction. Events already stored (same id)
- * are skipped and report their original position, so a redelivered batch stores nothing twice.
+ * Appends a batch that spans many streams in one transaction. Events already stored (same id and
+ * content) are skipped and report their original position, so a redelivered batch stores nothing
+ * twice; the same id with other content is a DuplicateEventConflict.
  */
-export async function appendMany(sql: Sql, batch: NewEvent[]): Promise<AppendManyResult> {
+export async function appendMany(sql: PoolSql, batch: NewEvent[], options: WriteOptions = {}): Promise<AppendManyResult> {
   if (batch.length === 0) return { positions: new Map(), appended: 0, lastPosition: 0 };
-  return sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`;
-    const unique = dedupeById(batch);
-    const stored = await storedEvents(tx, [...unique.keys()]);
-    const positions = new Map<string, number>();
-    for (const row of stored) {
-      const wanted = unique.get(row.id)!;
-      if (wanted.stream !== row.stream || wanted.type !== row.type) {
-        throw new DuplicateEventConflict(row.id, `in ${row.stream} as ${row.type}`);
-      }
-      positions.set(row.id, row.position);
-      unique.delete(row.id);
+  const unique = dedupeById(batch);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptAppendMany(sql, unique, options);
+    } catch (err) {
+      // Another writer stored one of these ids meanwhile: decide again on what is stored now.
+      if (!(err instanceof AppendRace) || attempt >= MAX_ATTEMPTS) throw err;
     }
-    const fresh = [...unique.values()];
-    const versions = await currentVersions(tx, [...new Set(fresh.map((e) => e.stream))]);
-    const next = new Map<string, { tenant: string; version: number }>();
-    const versioned = fresh.map((e) => {
-      const version = (next.get(e.stream)?.version ?? versions.get(e.stream) ?? -1) + 1;
-      next.set(e.stream, { tenant: e.tenant, version });
-      return { ...e, streamVersion: version };
-    });
-    const inserted = await insertEvents(tx, versioned);
-    await upsertStreamVersions(tx, next);
-    for (const [id, pos] of inserted) positions.set(id, pos);
-    const lastPosition = Math.max(0, ...positions.values());
-    if (inserted.size > 0) await tx`SELECT pg_notify('pulse_events', ${String(lastPosition)})`;
-    return { positions, appended: inserted.size, lastPosition };
-  });
+  }
 }
 
+async function attemptAppendMany(sql: PoolSql, unique: Map<string, NewEvent>, options: WriteOptions): Promise<AppendManyResult> {
+  const all = [...unique.values()];
+  const stored = await storedEvents(sql, all);
+  const conflict = stored.find((r) => !r.same);
+  if (conflict) throw new DuplicateEventConflict(conflict.id, `in ${conflict.stream} with other content`);
+
+  const storedIds = new Set(stored.map((r) => r.id));
+  const fresh = all.filter((e) => !storedIds.has(e.id.toLowerCase()));
+  const inserted = fresh.length > 0 ? await writeEvents(sql, fresh, options) : [];
+
+  // Answer by the ids the caller used (PostgreSQL prints uuids in lower case).
+  const byId = new Map<string, number>();
+  for (const row of [...stored, ...inserted]) byId.set(row.id, row.position);
+  const positions = new Map(all.map((e) => [e.id, byId.get(e.id.toLowerCase())!]));
+  return { positions, appended: inserted.length, lastPosition: Math.max(0, ...positions.values()) };
+}
+
+/** The first of each id wins; a repeat with other content in the same batch is a conflict. */
 function dedupeById(batch: NewEvent[]): Map<string, NewEvent> {
   const byId = new Map<string, NewEvent>();
-  for (const e of batch) if (!byId.has(e.id)) byId.set(e.id, e);
+  for (const e of batch) {
+    const seen = byId.get(e.id.toLowerCase());
+    if (!seen) byId.set(e.id.toLowerCase(), e);
+    else if (seen.stream !== e.stream || seen.type !== e.type || !isDeepStrictEqual(seen.data, e.data)) {
+      throw new DuplicateEventConflict(e.id, 'twice in one batch with other content');
+    }
+  }
   return byId;
 }

@@ -1,41 +1,69 @@
-import type { Sql } from 'postgres';
+import type { Sql as PoolSql } from 'postgres';
 import type { AppendResult, ExpectedVersion, NewEvent } from '../port.ts';
 import { DuplicateEventConflict, WrongExpectedVersion } from '../port.ts';
-import { currentVersions, insertEvents, storedEvents, upsertStreamVersions } from './insert-events.ts';
-import { APPEND_LOCK_KEY } from './rows.ts';
+import type { InsertedRow } from './insert-events.ts';
+import { storedEvents } from './stored-events.ts';
+import { currentVersions } from './stream-versions.ts';
+import { AppendRace, writeEvents, type WriteOptions } from './write-events.ts';
+
+const MAX_ATTEMPTS = 5;
 
 /** Appends to one stream, checking the expected version (the command side). */
 export async function appendToStream(
-  sql: Sql,
+  sql: PoolSql,
   stream: string,
   events: NewEvent[],
   expectedVersion: ExpectedVersion = 'any',
+  options: WriteOptions = {},
 ): Promise<AppendResult> {
   if (events.length === 0) throw new Error('append needs at least one event');
-  return sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`;
-    const actual = (await currentVersions(tx, [stream])).get(stream) ?? -1;
-
-    // A retry of an append that already committed succeeds without storing anything.
-    const stored = await storedEvents(tx, events.map((e) => e.id));
-    if (stored.length > 0) {
-      if (stored.length === events.length && stored.every((r) => r.stream === stream)) {
-        const last = stored.reduce((a, b) => (a.position > b.position ? a : b));
-        return { nextVersion: last.stream_version, lastPosition: last.position };
-      }
-      throw new DuplicateEventConflict(stored[0]!.id, `in ${stored[0]!.stream}`);
+  const own = events.map((e) => ({ ...e, stream }));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptAppend(sql, stream, own, expectedVersion, options);
+    } catch (err) {
+      // Another writer stored one of these ids meanwhile: look again (a retry racing itself).
+      if (!(err instanceof AppendRace) || attempt >= MAX_ATTEMPTS) throw err;
     }
+  }
+}
 
-    if (!versionMatches(expectedVersion, actual)) throw new WrongExpectedVersion(stream, expectedVersion, actual);
-    const tenant = events[0]!.tenant;
-    const versioned = events.map((e, i) => ({ ...e, stream, streamVersion: actual + 1 + i }));
-    const positions = await insertEvents(tx, versioned);
-    const nextVersion = actual + events.length;
-    await upsertStreamVersions(tx, new Map([[stream, { tenant, version: nextVersion }]]));
-    const lastPosition = Math.max(...positions.values());
-    await tx`SELECT pg_notify('pulse_events', ${String(lastPosition)})`;
-    return { nextVersion, lastPosition };
+async function attemptAppend(
+  sql: PoolSql,
+  stream: string,
+  events: NewEvent[],
+  expectedVersion: ExpectedVersion,
+  options: WriteOptions,
+): Promise<AppendResult> {
+  const [stored, versions] = await Promise.all([storedEvents(sql, events), currentVersions(sql, [stream])]);
+
+  // A retry of an append that already committed succeeds without storing anything.
+  if (stored.length > 0) {
+    const conflict = stored.find((r) => !r.same);
+    if (conflict) throw new DuplicateEventConflict(conflict.id, `in ${conflict.stream} with other content`);
+    if (stored.length !== new Set(events.map((e) => e.id.toLowerCase())).size) {
+      throw new DuplicateEventConflict(stored[0]!.id, `in ${stored[0]!.stream}, but not every event of this append is`);
+    }
+    const last = stored.reduce((a, b) => (a.position > b.position ? a : b));
+    return { nextVersion: last.stream_version, lastPosition: last.position };
+  }
+
+  // Fail fast on what is committed; the check that counts runs on the rows actually inserted.
+  const committed = versions.get(stream) ?? -1;
+  if (!versionMatches(expectedVersion, committed)) throw new WrongExpectedVersion(stream, expectedVersion, committed);
+  const rows = await writeEvents(sql, events, {
+    ...options,
+    verify: (inserted) => {
+      const actual = firstVersion(inserted) - 1;
+      if (!versionMatches(expectedVersion, actual)) throw new WrongExpectedVersion(stream, expectedVersion, actual);
+    },
   });
+  const last = rows.reduce((a, b) => (a.position > b.position ? a : b));
+  return { nextVersion: last.stream_version, lastPosition: last.position };
+}
+
+function firstVersion(rows: InsertedRow[]): number {
+  return Math.min(...rows.map((r) => r.stream_version));
 }
 
 export function versionMatches(expected: ExpectedVersion, actual: number): boolean {

@@ -1,4 +1,8 @@
 import type { RecordedEvent } from '@pulse/events';
+import type { Sql as PoolSql, TransactionSql, ReservedSql } from 'postgres';
+
+/** The pool, a transaction or a reserved connection: the same SQL runs on each. */
+export type Sql = PoolSql | TransactionSql | ReservedSql;
 
 export interface EventRow {
   position: number;
@@ -18,6 +22,11 @@ export const eventColumns = [
   'position', 'id', 'stream', 'stream_version', 'tenant', 'type', 'schema_version', 'data', 'metadata', 'occurred_at', 'recorded_at',
 ] as const;
 
+/** The columns of `events e` a reader returns (transaction_id stays inside the store). */
+export function selectEvent(sql: Sql) {
+  return sql`e.position, e.id, e.stream, e.stream_version, e.tenant, e.type, e.schema_version, e.data, e.metadata, e.occurred_at, e.recorded_at`;
+}
+
 export function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
     id: row.id,
@@ -34,5 +43,8 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
-/** Every writer holds this transaction-scoped lock while it inserts and commits (see the migration). */
+/** The session-level advisory lock a writer holds while its INSERT assigns positions (write-events.ts). */
 export const APPEND_LOCK_KEY = 4_711_000_001;
+
+/** The LISTEN/NOTIFY channel; the payload is a committed position. */
+export const EVENTS_CHANNEL = 'pulse_events';

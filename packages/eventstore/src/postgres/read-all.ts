@@ -1,0 +1,33 @@
+import type { RecordedEvent } from '@pulse/events';
+import type { ReadAllOptions } from '../port.ts';
+import { notExpired, retentionJoins, settled, type CategoryMaxAge } from './retention-filter.ts';
+import { selectEvent, toRecordedEvent, type EventRow, type Sql } from './rows.ts';
+
+/**
+ * Keyset read of the global order. Only settled rows are returned, so a reader that moves its
+ * checkpoint to the last position it got never skips an event that commits later.
+ */
+export async function readAll(sql: Sql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge): Promise<RecordedEvent[]> {
+  const rows = await readAllQuery(sql, options, categoryMaxAge);
+  return rows.map(toRecordedEvent);
+}
+
+/** The page query on its own, so a subscription can read it together with the settled head. */
+export function readAllQuery(sql: Sql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge) {
+  const { fromPosition = 0, limit = 1000, filter = {} } = options;
+  return sql<EventRow[]>`
+    SELECT ${selectEvent(sql)}
+    FROM events e ${retentionJoins(sql, categoryMaxAge)}
+    WHERE e.position > ${fromPosition}
+      AND ${settled(sql)}
+      ${filter.tenant ? sql`AND e.tenant = ${filter.tenant}` : sql``}
+      ${filter.types?.length ? sql`AND e.type = ANY(${filter.types}::text[])` : sql``}
+      ${filter.streamPrefix ? sql`AND e.stream LIKE ${escapeLike(filter.streamPrefix) + '%'}` : sql``}
+      AND ${notExpired(sql)}
+    ORDER BY e.position
+    LIMIT ${limit}`;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,27 @@
+import type { RecordedEvent } from '@pulse/events';
+import type { ReadStreamOptions } from '../port.ts';
+import { notExpired, retentionJoins, type CategoryMaxAge } from './retention-filter.ts';
+import { selectEvent, toRecordedEvent, type EventRow, type Sql } from './rows.ts';
+
+/**
+ * Reads one stream by version. No settled-rows filter here: a stream's versions are dense and
+ * unique, so a command handler sees its own committed append at once (read-your-writes).
+ */
+export async function readStream(
+  sql: Sql,
+  stream: string,
+  options: ReadStreamOptions,
+  categoryMaxAge: CategoryMaxAge,
+): Promise<RecordedEvent[]> {
+  const limit = options.limit ?? 1000;
+  const backwards = options.direction === 'backwards';
+  const rows = await sql<EventRow[]>`
+    SELECT ${selectEvent(sql)}
+    FROM events e ${retentionJoins(sql, categoryMaxAge)}
+    WHERE e.stream = ${stream}
+      ${backwards ? sql`AND e.stream_version <= ${options.from ?? 2_147_483_647}` : sql`AND e.stream_version >= ${options.from ?? 0}`}
+      AND ${notExpired(sql)}
+    ORDER BY e.stream_version ${backwards ? sql`DESC` : sql`ASC`}
+    LIMIT ${limit}`;
+  return rows.map(toRecordedEvent);
+}

@@ -1,0 +1,115 @@
+import type { Sql as PoolSql } from 'postgres';
+import type { RecordedEvent } from '@pulse/events';
+import type { ReadAllOptions, SubscribeOptions } from '../port.ts';
+import { settledHead } from './head-position.ts';
+import { readAllQuery } from './read-all.ts';
+import type { CategoryMaxAge } from './retention-filter.ts';
+import { EVENTS_CHANNEL, toRecordedEvent, type EventRow } from './rows.ts';
+
+export interface SubscriptionTuning {
+  pageSize?: number;
+  /** The fallback when notifications are lost: look anyway after this long. */
+  pollMs?: number;
+}
+
+/**
+ * Catch-up, then live, as one pull-based loop: read a page of settled rows after the cursor, hand
+ * each event to the consumer (the generator waits at `yield` until the consumer asks for more, so
+ * nothing piles up), and when a page comes back short, sleep until a notification, the poll
+ * interval or an abort. Catch-up and live are the same query, so the handover has no gap and no
+ * duplicate: the cursor only moves past rows that the reader has settled.
+ */
+export async function* subscribe(
+  sql: PoolSql,
+  options: SubscribeOptions,
+  categoryMaxAge: CategoryMaxAge,
+  tuning: SubscriptionTuning = {},
+): AsyncGenerator<RecordedEvent, void, undefined> {
+  const { filter = {}, signal } = options;
+  const pageSize = tuning.pageSize ?? 1000;
+  const wake = new WakeUp(tuning.pollMs ?? 1000, signal);
+  // LISTEN before the first read, so a commit between that read and the wait is not missed.
+  const listener = await sql.listen(EVENTS_CHANNEL, (payload) => wake.notified(Number(payload)));
+  try {
+    let cursor = await startPosition(sql, options.from);
+    while (!signal?.aborted) {
+      const page = await readPage(sql, { fromPosition: cursor, limit: pageSize, filter }, categoryMaxAge);
+      for (const event of page.events) {
+        cursor = event.position;
+        yield event;
+        if (signal?.aborted) return;
+      }
+      if (page.events.length === pageSize) continue;
+      // A short page holds every matching row up to the settled head of the same snapshot, so a
+      // filtered subscription may move past the rows it does not want.
+      cursor = Math.max(cursor, page.settledHead);
+      await wake.after(cursor);
+    }
+  } finally {
+    wake.dispose();
+    await listener.unlisten().catch(() => {});
+  }
+}
+
+async function startPosition(sql: PoolSql, from: SubscribeOptions['from'] = 'start'): Promise<number> {
+  if (from === 'start') return 0;
+  if (from === 'end') return settledHead(sql);
+  return from;
+}
+
+/** A page and the settled head, read in one statement so that both see the same snapshot. */
+async function readPage(sql: PoolSql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge) {
+  const rows = await sql<(EventRow & { settled_head: number })[]>`
+    SELECT h.settled_head, p.*
+    FROM (SELECT coalesce(max(e.position), 0) AS settled_head FROM events e
+          WHERE e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))) h
+    LEFT JOIN LATERAL (${readAllQuery(sql, options, categoryMaxAge)}) p ON true`;
+  const events = rows.filter((r) => r.position !== null).map(toRecordedEvent);
+  return { events, settledHead: rows[0]?.settled_head ?? 0 };
+}
+
+/**
+ * Decides how long a caught-up subscription sleeps. A notification names a committed position; if
+ * it is beyond the cursor, a lower position is still in flight (it holds the settled head back),
+ * so look again soon, backing off, instead of waiting for a notification that already came.
+ */
+class WakeUp {
+  private latest = 0;
+  private backoffMs = 0;
+  private sleeping: { done: () => void; byNotification: boolean } | undefined;
+
+  constructor(
+    private readonly pollMs: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  notified(position: number) {
+    if (position > this.latest) this.latest = position;
+    if (this.sleeping?.byNotification) this.sleeping.done();
+  }
+
+  after(cursor: number): Promise<void> {
+    const behind = this.latest > cursor;
+    this.backoffMs = behind ? Math.min(Math.max(1, this.backoffMs * 2), this.pollMs) : 0;
+    return new Promise((resolve) => {
+      if (this.signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        this.sleeping = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, behind ? this.backoffMs : this.pollMs);
+      // While backing off, a notification is no news: the position it names is already known.
+      this.sleeping = { done, byNotification: !behind };
+    });
+  }
+
+  private readonly onAbort = () => this.sleeping?.done();
+
+  dispose() {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.sleeping?.done();
+  }
+}
