@@ -6,7 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { jetstream } from '@nats-io/jetstream';
 import { busNames } from '@pulse/events';
 import { PostgresEventStore } from '@pulse/eventstore';
-import { connectNats, createLogger, createSql, loadSettings, provisionBus, runMain, type Logger, type NatsConnection } from '@pulse/platform';
+import {
+  connectNats,
+  createLogger,
+  createSql,
+  loadSettings,
+  provisionBus,
+  runMain,
+  type Logger,
+  type NatsConnection,
+} from '@pulse/platform';
 import { CommittedNotifier } from './adapters/committed-notifier.ts';
 import { DeadLetters } from './adapters/dead-letters.ts';
 import { InboxPublisher } from './adapters/inbox-publisher.ts';
@@ -28,12 +37,16 @@ await runMain(async () => {
   );
   watchNats(nc, log);
   // Idempotent: a fresh NATS server gets the streams and the recorder's consumer.
-  await provisionBus(nc, names).catch((err: Error) => fail(log, err, 'cannot provision the JetStream streams (is JetStream enabled?)'));
+  await provisionBus(nc, names).catch((err: Error) =>
+    fail(log, err, 'cannot provision the JetStream streams (is JetStream enabled?)'),
+  );
   const js = jetstream(nc);
 
   // PostgreSQL may come up after us: readiness reports it, the recorder retries, keys fail with 503.
   const sql = createSql(settings.DATABASE_URL, { name: 'pulse-ingest' });
-  await sql`SELECT 1`.catch((err: Error) => log.warn({ err: err.message }, 'PostgreSQL is not reachable at DATABASE_URL yet'));
+  await sql`SELECT 1`.catch((err: Error) =>
+    log.warn({ err: err.message }, 'PostgreSQL is not reachable at DATABASE_URL yet'),
+  );
 
   const metrics = new IngestMetrics();
   const app = await createHttpServer({
@@ -60,7 +73,13 @@ await runMain(async () => {
       log,
       retryDelayMs: settings.RECORDER_RETRY_DELAY_MS,
     };
-    recorder = new Recorder({ js, names, log, batchSize: settings.RECORDER_BATCH_SIZE, handle: (batch) => recordBatch(batch, deps) });
+    recorder = new Recorder({
+      js,
+      names,
+      log,
+      batchSize: settings.RECORDER_BATCH_SIZE,
+      handle: (batch) => recordBatch(batch, deps),
+    });
     recorder.start();
   }
 
@@ -105,7 +124,8 @@ function onShutdown(log: Logger, steps: [string, () => Promise<unknown> | undefi
 function watchNats(nc: NatsConnection, log: Logger): void {
   void (async () => {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') log.warn({ nats: s }, `NATS ${s.type}`);
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error')
+        log.warn({ nats: s }, `NATS ${s.type}`);
     }
   })().catch(() => {});
 }

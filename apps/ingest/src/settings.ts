@@ -7,11 +7,17 @@ export type Role = (typeof roles)[number];
 const Roles = z
   .string()
   .default('edge,recorder')
-  .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.enum(roles)).min(1, 'name at least one role: edge, recorder'))
   .transform((list) => new Set<Role>(list));
 
-const Int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const Int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 /**
  * The ingest process's settings. Edge and recorder can run in one process (the default) or in

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
 /** A valid heartbeat as a client sends it (DESIGN.md, "What a client sends"). */
-export function heartbeat(overrides: { id?: string; machineId?: string; data?: Record<string, unknown> } = {}) {
+export function heartbeat(
+  overrides: { id?: string; machineId?: string; data?: Record<string, unknown> } = {},
+) {
   const machineId = overrides.machineId ?? 'web-01';
   return {
     id: overrides.id ?? randomUUID(),

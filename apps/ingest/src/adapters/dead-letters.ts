@@ -45,4 +45,3 @@ function headerValue(text: string): string {
   const line = text.replace(/[\r\n]+/g, ' ').trim();
   return line.length > 1000 ? `${line.slice(0, 997)}...` : line;
 }
-

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-export type RejectReason = 'unauthorized' | 'malformed' | 'too_large' | 'unsupported_media_type' | 'invalid' | 'unavailable';
+export type RejectReason =
+  'unauthorized' | 'malformed' | 'too_large' | 'unsupported_media_type' | 'invalid' | 'unavailable';
 
 /** Prometheus metrics of one ingest process (edge and recorder share the registry). */
 export class IngestMetrics {
@@ -29,6 +30,12 @@ export class IngestMetrics {
   readonly recorderAppended = new Counter({
     name: 'pulse_recorder_events_appended_total',
     help: 'Events the recorder stored for the first time (redeliveries of stored events not counted).',
+    registers: [this.registry],
+  });
+
+  readonly recorderRedelivered = new Counter({
+    name: 'pulse_recorder_redelivered_total',
+    help: 'Inbox messages JetStream delivered again (after a nak, a crash or an ack timeout).',
     registers: [this.registry],
   });
 

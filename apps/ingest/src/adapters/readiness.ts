@@ -30,7 +30,13 @@ async function probe(check: () => PromiseLike<unknown>, timeoutMs: number): Prom
     timer = setTimeout(() => resolve(`did not answer within ${timeoutMs} ms`), timeoutMs);
   });
   try {
-    return await Promise.race([Promise.resolve(check()).then(() => undefined, (err: Error) => `is down (${err.message})`), timeout]);
+    return await Promise.race([
+      Promise.resolve(check()).then(
+        () => undefined,
+        (err: Error) => `is down (${err.message})`,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -83,6 +83,10 @@ export class DependencyUnavailable extends Error {
 export class NotReady extends Error {
   override name = 'NotReady';
   constructor(readonly down: Record<string, string>) {
-    super(`not ready: ${Object.entries(down).map(([name, why]) => `${name} ${why}`).join('; ')}`);
+    super(
+      `not ready: ${Object.entries(down)
+        .map(([name, why]) => `${name} ${why}`)
+        .join('; ')}`,
+    );
   }
 }

@@ -4,7 +4,10 @@ import { TenantId, type BusNames } from '@pulse/events';
  * Splits an inbox subject `[<prefix>.]ops.in.<tenant>.<event type>` into its parts. The type
  * is dotted itself (`machine.heartbeat`), so it is everything after the tenant.
  */
-export function inboxSubjectParts(subject: string, names: Pick<BusNames, 'inboxAll'>): { tenant: string; type: string } | undefined {
+export function inboxSubjectParts(
+  subject: string,
+  names: Pick<BusNames, 'inboxAll'>,
+): { tenant: string; type: string } | undefined {
   const head = names.inboxAll.slice(0, -1); // `…ops.in.>` without the `>`
   if (!subject.startsWith(head)) return undefined;
   const rest = subject.slice(head.length);

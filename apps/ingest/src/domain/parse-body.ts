@@ -6,7 +6,8 @@ import { jsonMediaType, type RawBody } from './raw-body.ts';
  * event, a JSON array is many, and NDJSON is one event per non-blank line.
  */
 export function parseBody(body: RawBody | undefined): unknown[] {
-  if (!body || body.text.trim() === '') throw new MalformedBody('the request has no body; send one event or an array of events');
+  if (!body || body.text.trim() === '')
+    throw new MalformedBody('the request has no body; send one event or an array of events');
   return body.mediaType === jsonMediaType ? parseJson(body.text) : parseNdjson(body.text);
 }
 
@@ -33,7 +34,9 @@ export function parseNdjson(text: string): unknown[] {
       items.push(JSON.parse(line));
     } catch (err) {
       const message = `not valid JSON: ${(err as Error).message}`;
-      throw new MalformedBody(`line ${i + 1} (event ${items.length}) is ${message}`, [{ index: items.length, path: '(root)', message }]);
+      throw new MalformedBody(`line ${i + 1} (event ${items.length}) is ${message}`, [
+        { index: items.length, path: '(root)', message },
+      ]);
     }
   }
   return items;

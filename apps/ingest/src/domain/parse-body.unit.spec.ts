@@ -33,6 +33,8 @@ describe('parseBody', () => {
     })() as MalformedBody;
     expect(err).toBeInstanceOf(MalformedBody);
     expect(err.message).toMatch(/^line 3 \(event 1\) is not valid JSON/);
-    expect(err.errors).toEqual([{ index: 1, path: '(root)', message: expect.stringMatching(/not valid JSON/) }]);
+    expect(err.errors).toEqual([
+      { index: 1, path: '(root)', message: expect.stringMatching(/not valid JSON/) },
+    ]);
   });
 });

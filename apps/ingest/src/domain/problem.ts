@@ -45,17 +45,29 @@ function problem(status: number, detail: string, extra: Partial<Problem> = {}): 
 
 /** Maps an ingest error to its problem; `undefined` for errors this module does not know. */
 export function problemForError(error: unknown): Problem | undefined {
-  if (error instanceof MissingIngestKey || error instanceof UnknownIngestKey) return problem(401, error.message);
+  if (error instanceof MissingIngestKey || error instanceof UnknownIngestKey)
+    return problem(401, error.message);
   if (error instanceof MalformedBody) {
-    return problem(400, error.message, { type: typeUri('malformed-body'), title: 'Malformed body', ...errorsOf(error.errors) });
+    return problem(400, error.message, {
+      type: typeUri('malformed-body'),
+      title: 'Malformed body',
+      ...errorsOf(error.errors),
+    });
   }
   if (error instanceof TooManyEvents) {
-    return problem(413, error.message, { type: typeUri('too-many-events'), title: 'Too many events', maxEvents: error.max });
+    return problem(413, error.message, {
+      type: typeUri('too-many-events'),
+      title: 'Too many events',
+      maxEvents: error.max,
+    });
   }
   if (error instanceof InvalidEvents) return problem(422, error.message, { errors: error.errors });
-  if (error instanceof BusUnavailable) return problem(503, error.message, { type: typeUri('bus-unavailable') });
-  if (error instanceof DependencyUnavailable) return problem(503, error.message, { dependency: error.dependency });
-  if (error instanceof NotReady) return problem(503, error.message, { type: typeUri('not-ready'), title: 'Not ready', down: error.down });
+  if (error instanceof BusUnavailable)
+    return problem(503, error.message, { type: typeUri('bus-unavailable') });
+  if (error instanceof DependencyUnavailable)
+    return problem(503, error.message, { dependency: error.dependency });
+  if (error instanceof NotReady)
+    return problem(503, error.message, { type: typeUri('not-ready'), title: 'Not ready', down: error.down });
   return undefined;
 }
 
@@ -63,12 +75,23 @@ export function problemForError(error: unknown): Problem | undefined {
  * Maps an HTTP error raised by the framework (routing, Fastify's content-type parsing and body
  * limit) to a problem, with a detail that tells the client what to send instead.
  */
-export function problemForHttpError(status: number, message: string, code: string | undefined, limits: { bodyLimit: number }): Problem {
+export function problemForHttpError(
+  status: number,
+  message: string,
+  code: string | undefined,
+  limits: { bodyLimit: number },
+): Problem {
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(413, `the body is larger than the limit of ${limits.bodyLimit} bytes; send fewer events per request`);
+      return problem(
+        413,
+        `the body is larger than the limit of ${limits.bodyLimit} bytes; send fewer events per request`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem(415, 'send application/json (one event or an array of events) or application/x-ndjson (one event per line)');
+      return problem(
+        415,
+        'send application/json (one event or an array of events) or application/x-ndjson (one event per line)',
+      );
   }
   if (status >= 500) return problem(status, 'the server failed to answer; it has logged why');
   return problem(status, message);

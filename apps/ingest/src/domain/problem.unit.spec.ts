@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BusUnavailable, InvalidEvents, MalformedBody, MissingIngestKey, NotReady, TooManyEvents, UnknownIngestKey } from './errors.ts';
+import {
+  BusUnavailable,
+  InvalidEvents,
+  MalformedBody,
+  MissingIngestKey,
+  NotReady,
+  TooManyEvents,
+  UnknownIngestKey,
+} from './errors.ts';
 import { problemForError, problemForHttpError } from './problem.ts';
 
 const limits = { bodyLimit: 1024 };
@@ -36,15 +44,22 @@ describe('problemForError', () => {
 
 describe('problemForHttpError', () => {
   it('explains Fastify’s body limit and media type errors', () => {
-    expect(problemForHttpError(413, 'Request body is too large', 'FST_ERR_CTP_BODY_TOO_LARGE', limits)).toMatchObject({
+    expect(
+      problemForHttpError(413, 'Request body is too large', 'FST_ERR_CTP_BODY_TOO_LARGE', limits),
+    ).toMatchObject({
       status: 413,
       detail: expect.stringContaining('1024 bytes'),
     });
-    expect(problemForHttpError(415, 'Unsupported Media Type', 'FST_ERR_CTP_INVALID_MEDIA_TYPE', limits).detail).toMatch(/application\/x-ndjson/);
+    expect(
+      problemForHttpError(415, 'Unsupported Media Type', 'FST_ERR_CTP_INVALID_MEDIA_TYPE', limits).detail,
+    ).toMatch(/application\/x-ndjson/);
   });
 
   it('keeps the message of a client error and hides that of a server error', () => {
-    expect(problemForHttpError(404, 'Cannot GET /x', undefined, limits)).toMatchObject({ title: 'Not found', detail: 'Cannot GET /x' });
+    expect(problemForHttpError(404, 'Cannot GET /x', undefined, limits)).toMatchObject({
+      title: 'Not found',
+      detail: 'Cannot GET /x',
+    });
     expect(problemForHttpError(500, 'secret stack', undefined, limits).detail).not.toMatch(/secret/);
   });
 });

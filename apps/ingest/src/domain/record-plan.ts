@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { checkInboxEvent, type BusNames, type InboxEvent } from '@pulse/events';
 import type { NewEvent } from '@pulse/eventstore';
 import { deadLetterTenant, inboxSubjectParts } from './inbox-subject.ts';
@@ -38,11 +39,16 @@ export function planBatch(messages: InboxMessage[], names: Pick<BusNames, 'inbox
     const verdict = judgeMessage(message, names);
     if (!verdict.ok) return plan.deadLetter.push({ index, tenant: verdict.tenant, reason: verdict.reason });
     const event = toNewEvent(verdict.event);
-    // The store keeps the first event of an id and drops later ones; a later one that is a
-    // different event is a conflict, not a retry, and must not vanish silently.
+    // A repeat of an id is a retry when it is the same event (the store keeps one), and a
+    // conflict when it is another: the first one wins, the other goes to the dead letters
+    // instead of failing the whole batch in the store.
     const first = claimed.get(event.id);
-    if (first && (first.stream !== event.stream || first.type !== event.type)) {
-      return plan.deadLetter.push({ index, tenant: event.tenant, reason: `id: ${event.id} is already used by a ${first.type} event in ${first.stream}` });
+    if (first && !sameEvent(first, event)) {
+      return plan.deadLetter.push({
+        index,
+        tenant: event.tenant,
+        reason: `id: ${event.id} is already used by another ${first.type} event in ${first.stream}`,
+      });
     }
     claimed.set(event.id, event);
     plan.record.push({ index, event });
@@ -63,11 +69,21 @@ export function judgeMessage(message: InboxMessage, names: Pick<BusNames, 'inbox
     return { ok: false, tenant, reason: `body: not valid JSON (${(err as Error).message})` };
   }
   const checked = checkInboxEvent(body, subject.tenant);
-  if (!checked.ok) return { ok: false, tenant, reason: checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
+  if (!checked.ok)
+    return { ok: false, tenant, reason: checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
   if (checked.value.type !== subject.type) {
-    return { ok: false, tenant, reason: `type: "${checked.value.type}" does not match the subject's "${subject.type}"` };
+    return {
+      ok: false,
+      tenant,
+      reason: `type: "${checked.value.type}" does not match the subject's "${subject.type}"`,
+    };
   }
   return { ok: true, event: checked.value };
+}
+
+/** What the store compares to tell a retry from a conflict: stream, type and data. */
+function sameEvent(a: NewEvent, b: NewEvent): boolean {
+  return a.stream === b.stream && a.type === b.type && isDeepStrictEqual(a.data, b.data);
 }
 
 /** The store's shape of an inbox event: who sent it and when it arrived go to the metadata. */

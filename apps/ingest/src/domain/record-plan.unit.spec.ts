@@ -8,16 +8,29 @@ const names = busNames('t1');
 const encode = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 
 function inbox(overrides: { id?: string; machineId?: string } = {}, tenant = 'acme'): InboxEvent {
-  const r = toInboxEvent(heartbeat(overrides), { tenant, receivedAt: '2026-11-25T12:00:01.000Z', newId: () => 'unused' });
+  const r = toInboxEvent(heartbeat(overrides), {
+    tenant,
+    receivedAt: '2026-11-25T12:00:01.000Z',
+    newId: () => 'unused',
+  });
   if (!r.ok) throw new Error('fixture invalid');
   return r.value;
 }
-const message = (e: unknown, subject = names.inbox('acme', 'machine.heartbeat')) => ({ subject, data: encode(e) });
+const message = (e: unknown, subject = names.inbox('acme', 'machine.heartbeat')) => ({
+  subject,
+  data: encode(e),
+});
 
 describe('inboxSubjectParts', () => {
   it('splits prefix, tenant and dotted type', () => {
-    expect(inboxSubjectParts('t1.ops.in.acme.machine.heartbeat', names)).toEqual({ tenant: 'acme', type: 'machine.heartbeat' });
-    expect(inboxSubjectParts('ops.in.acme.machine.heartbeat', busNames())).toEqual({ tenant: 'acme', type: 'machine.heartbeat' });
+    expect(inboxSubjectParts('t1.ops.in.acme.machine.heartbeat', names)).toEqual({
+      tenant: 'acme',
+      type: 'machine.heartbeat',
+    });
+    expect(inboxSubjectParts('ops.in.acme.machine.heartbeat', busNames())).toEqual({
+      tenant: 'acme',
+      type: 'machine.heartbeat',
+    });
     expect(inboxSubjectParts('t1.ops.in.acme', names)).toBeUndefined();
     expect(inboxSubjectParts('t2.ops.in.acme.x', names)).toBeUndefined();
   });
@@ -63,9 +76,17 @@ describe('planBatch', () => {
 
   it('keeps a repeated event (a redelivery) but dead-letters a different event under a used id', () => {
     const a = inbox();
-    const clash = inbox({ id: a.id, machineId: 'db-02' });
-    const plan = planBatch([message(a), message(a), message(clash)], names);
-    expect(plan.record.map((r) => r.index)).toEqual([0, 1]);
-    expect(plan.deadLetter).toEqual([{ index: 2, tenant: 'acme', reason: expect.stringMatching(/already used .* machine-acme\.web-01/) }]);
+    const otherStream = inbox({ id: a.id, machineId: 'db-02' });
+    const otherData = { ...a, receivedAt: '2026-11-25T12:00:09.000Z', data: { ...a.data, cpuPct: 99 } };
+    const sameLater = { ...a, receivedAt: '2026-11-25T12:00:09.000Z' };
+    const plan = planBatch(
+      [message(a), message(a), message(otherStream), message(otherData), message(sameLater)],
+      names,
+    );
+    expect(plan.record.map((r) => r.index)).toEqual([0, 1, 4]);
+    expect(plan.deadLetter.map((d) => d.index)).toEqual([2, 3]);
+    expect(plan.deadLetter[0]!.reason).toMatch(
+      /already used by another machine\.heartbeat event in machine-acme\.web-01/,
+    );
   });
 });

@@ -34,7 +34,11 @@ export function validateBatch(items: unknown[], ctx: BatchContext): InboxEvent[]
     const first = firstIndexOfId.get(result.value.id);
     if (first !== undefined) {
       invalid++;
-      errors.push({ index, path: 'id', message: `the same id as event ${first}; every event needs its own id` });
+      errors.push({
+        index,
+        path: 'id',
+        message: `the same id as event ${first}; every event needs its own id`,
+      });
       return;
     }
     firstIndexOfId.set(result.value.id, index);

@@ -4,7 +4,12 @@ import { InvalidEvents, TooManyEvents } from './errors.ts';
 import { maxListedErrors, validateBatch } from './validate-batch.ts';
 
 let n = 0;
-const ctx = { tenant: 'acme', receivedAt: '2026-11-25T12:00:01.000Z', newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, maxEvents: 10 };
+const ctx = {
+  tenant: 'acme',
+  receivedAt: '2026-11-25T12:00:01.000Z',
+  newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+  maxEvents: 10,
+};
 
 function rejection(fn: () => unknown): InvalidEvents {
   try {
@@ -31,7 +36,13 @@ describe('validateBatch', () => {
   });
 
   it('rejects the whole batch naming the index and field of each problem', () => {
-    const items = [heartbeat(), heartbeat(), heartbeat(), heartbeat({ data: { cpuPct: 180 } }), { type: 'nope', data: {} }];
+    const items = [
+      heartbeat(),
+      heartbeat(),
+      heartbeat(),
+      heartbeat({ data: { cpuPct: 180 } }),
+      { type: 'nope', data: {} },
+    ];
     const e = rejection(() => validateBatch(items, ctx));
     expect(e.invalidCount).toBe(2);
     expect(e.total).toBe(5);
@@ -44,16 +55,28 @@ describe('validateBatch', () => {
   it('rejects two events with one id', () => {
     const a = heartbeat();
     const e = rejection(() => validateBatch([a, heartbeat(), { ...a }], ctx));
-    expect(e.errors).toEqual([{ index: 2, path: 'id', message: expect.stringMatching(/same id as event 0/) }]);
+    expect(e.errors).toEqual([
+      { index: 2, path: 'id', message: expect.stringMatching(/same id as event 0/) },
+    ]);
   });
 
   it('rejects an empty batch and one over the limit', () => {
     expect(rejection(() => validateBatch([], ctx)).message).toMatch(/no events/);
-    expect(() => validateBatch(Array.from({ length: 11 }, () => ({})), ctx)).toThrow(TooManyEvents);
+    expect(() =>
+      validateBatch(
+        Array.from({ length: 11 }, () => ({})),
+        ctx,
+      ),
+    ).toThrow(TooManyEvents);
   });
 
   it('lists at most a hundred field errors but counts them all', () => {
-    const e = rejection(() => validateBatch(Array.from({ length: 300 }, () => ({})), { ...ctx, maxEvents: 1000 }));
+    const e = rejection(() =>
+      validateBatch(
+        Array.from({ length: 300 }, () => ({})),
+        { ...ctx, maxEvents: 1000 },
+      ),
+    );
     expect(e.invalidCount).toBe(300);
     expect(e.errors).toHaveLength(maxListedErrors);
   });

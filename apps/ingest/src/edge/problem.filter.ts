@@ -30,7 +30,10 @@ export class ProblemFilter implements ExceptionFilter {
     if (reply.sent) return;
     if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="pulse-ingest"');
     if (problem.status === 503) reply.header('Retry-After', '1');
-    void reply.status(problem.status).header('Content-Type', problemContentType).send(JSON.stringify(problem));
+    void reply
+      .status(problem.status)
+      .header('Content-Type', problemContentType)
+      .send(JSON.stringify(problem));
   }
 
   private toProblem(exception: unknown): Problem {
@@ -38,7 +41,12 @@ export class ProblemFilter implements ExceptionFilter {
     if (known) return known;
     if (exception instanceof HttpException) {
       const code = (exception.cause as { code?: unknown } | undefined)?.code;
-      return problemForHttpError(exception.getStatus(), exception.message, typeof code === 'string' ? code : undefined, this.limits);
+      return problemForHttpError(
+        exception.getStatus(),
+        exception.message,
+        typeof code === 'string' ? code : undefined,
+        this.limits,
+      );
     }
     return problemForHttpError(500, 'internal error', undefined, this.limits);
   }
@@ -46,7 +54,12 @@ export class ProblemFilter implements ExceptionFilter {
   private countRejection(exception: unknown, problem: Problem): void {
     const reason = rejectReasons[problem.status];
     if (!reason || (problem.status === 503 && !(exception instanceof BusUnavailable))) return;
-    const events = exception instanceof InvalidEvents ? exception.total : exception instanceof TooManyEvents ? exception.count : 1;
+    const events =
+      exception instanceof InvalidEvents
+        ? exception.total
+        : exception instanceof TooManyEvents
+          ? exception.count
+          : 1;
     this.metrics.eventsRejected.inc({ reason }, events);
   }
 }

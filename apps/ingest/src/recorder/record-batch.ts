@@ -26,6 +26,8 @@ export interface RecordBatchDeps {
  */
 export async function recordBatch(messages: JsMsg[], deps: RecordBatchDeps): Promise<void> {
   const plan = planBatch(messages, deps.names);
+  const redelivered = messages.filter((m) => m.redelivered).length;
+  if (redelivered > 0) deps.metrics.recorderRedelivered.inc(redelivered);
   await Promise.all([deadLetterAll(plan.deadLetter, messages, deps), appendAll(plan.record, messages, deps)]);
 }
 
@@ -50,28 +52,48 @@ async function appendAll(toRecord: ToRecord[], messages: JsMsg[], deps: RecordBa
         const conflicting = pending.filter((r) => r.event.id === err.eventId);
         pending = pending.filter((r) => r.event.id !== err.eventId);
         const reason = `id: ${err.message}`;
-        await deadLetterAll(conflicting.map((r) => ({ index: r.index, tenant: r.event.tenant, reason })), messages, deps);
+        await deadLetterAll(
+          conflicting.map((r) => ({ index: r.index, tenant: r.event.tenant, reason })),
+          messages,
+          deps,
+        );
         continue;
       }
       deps.metrics.recorderBatches.inc({ outcome: 'failed' });
-      deps.log.warn({ err, events: pending.length }, 'recorder could not append a batch; JetStream will redeliver it');
+      deps.log.warn(
+        { err, events: pending.length },
+        'recorder could not append a batch; JetStream will redeliver it',
+      );
       for (const r of pending) messages[r.index]!.nak(deps.retryDelayMs);
       return;
     }
   }
 }
 
-async function deadLetterAll(letters: ToDeadLetter[], messages: JsMsg[], deps: RecordBatchDeps): Promise<void> {
+async function deadLetterAll(
+  letters: ToDeadLetter[],
+  messages: JsMsg[],
+  deps: RecordBatchDeps,
+): Promise<void> {
   await Promise.all(
     letters.map(async ({ index, tenant, reason }) => {
       const msg = messages[index]!;
       try {
-        await deps.deadLetters.publish({ tenant, reason, data: msg.data, subject: msg.subject, sequence: msg.seq });
+        await deps.deadLetters.publish({
+          tenant,
+          reason,
+          data: msg.data,
+          subject: msg.subject,
+          sequence: msg.seq,
+        });
         msg.ack();
         deps.metrics.recorderDeadLettered.inc();
         deps.log.warn({ subject: msg.subject, seq: msg.seq, reason }, 'recorder dead-lettered a message');
       } catch (err) {
-        deps.log.warn({ err, subject: msg.subject, seq: msg.seq }, 'recorder could not dead-letter a message; JetStream will redeliver it');
+        deps.log.warn(
+          { err, subject: msg.subject, seq: msg.seq },
+          'recorder could not dead-letter a message; JetStream will redeliver it',
+        );
         msg.nak(deps.retryDelayMs);
       }
     }),

@@ -61,11 +61,16 @@ export class Recorder {
   private async consume(): Promise<void> {
     const { js, names, log, batchSize } = this.o;
     const consumer = await js.consumers.get(names.inboxStream, names.recorderConsumer);
-    const messages = await consumer.consume({ max_messages: batchSize * 2 });
+    // A deleted stream or consumer ends the consume at once (the client alone would wait for
+    // missed heartbeats and then back off for up to 30 s); the loop above looks it up again.
+    const messages = await consumer.consume({ max_messages: batchSize * 2, abort_on_missing_resource: true });
     this.messages = messages;
     if (this.stopping) await messages.close();
     void this.watchStatus(messages);
-    log.info({ stream: names.inboxStream, consumer: names.recorderConsumer, batchSize }, 'recorder consuming');
+    log.info(
+      { stream: names.inboxStream, consumer: names.recorderConsumer, batchSize },
+      'recorder consuming',
+    );
     let batch: JsMsg[] = [];
     for await (const msg of messages) {
       batch.push(msg);
@@ -81,7 +86,12 @@ export class Recorder {
   private async watchStatus(messages: ConsumerMessages): Promise<void> {
     try {
       for await (const s of messages.status()) {
-        if (s.type === 'consumer_not_found' || s.type === 'stream_not_found' || s.type === 'consumer_deleted' || s.type === 'heartbeats_missed') {
+        if (
+          s.type === 'consumer_not_found' ||
+          s.type === 'stream_not_found' ||
+          s.type === 'consumer_deleted' ||
+          s.type === 'heartbeats_missed'
+        ) {
           this.o.log.warn({ status: s }, 'recorder consumer status');
         }
       }

@@ -8,6 +8,7 @@ describe('bearerToken', () => {
   });
 
   it('finds none in other schemes or malformed headers', () => {
-    for (const h of [undefined, '', 'Bearer', 'Basic abc', 'Bearer a b', 'pk_acme_x']) expect(bearerToken(h)).toBeUndefined();
+    for (const h of [undefined, '', 'Bearer', 'Basic abc', 'Bearer a b', 'pk_acme_x'])
+      expect(bearerToken(h)).toBeUndefined();
   });
 });
