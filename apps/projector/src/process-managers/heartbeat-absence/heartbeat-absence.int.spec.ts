@@ -11,7 +11,7 @@ import {
   type TestDatabase,
 } from '@pulse/testkit';
 import { heartbeatEvent, registeredEvent } from '../../../test/machine-events.ts';
-import { checkpoint, collectDeltas, startProjector } from '../../../test/projector-harness.ts';
+import { checkpoint, collectDeltas, headPosition, startProjector } from '../../../test/projector-harness.ts';
 import { checkEvent } from '../../projections/known-event.ts';
 import { commitFleetBatch } from '../../projections/fleet/fleet.persistence.ts';
 import { HeartbeatAbsenceManager } from './heartbeat-absence.manager.ts';
@@ -25,12 +25,17 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-/** Runs the fleet projection in-process until it has caught up. */
+/**
+ * Runs the fleet projection in-process until it has caught up with every stored event. An empty
+ * read is not enough: the store hides events while any older transaction in the cluster is still
+ * open (gap safety), and other test files write concurrently.
+ */
 async function project(): Promise<void> {
-  for (let from = await checkpoint(db.sql); ;) {
+  const head = await headPosition(db.sql);
+  for (let from = await checkpoint(db.sql); from < head; ) {
     const batch = await store.readAll({ fromPosition: from });
-    if (batch.length === 0) return;
-    from = (await commitFleetBatch(db.sql, batch, from)).position;
+    if (batch.length === 0) await new Promise((r) => setTimeout(r, 20));
+    else from = (await commitFleetBatch(db.sql, batch, from)).position;
   }
 }
 
