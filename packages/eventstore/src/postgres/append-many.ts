@@ -14,10 +14,16 @@ const MAX_ATTEMPTS = 5;
  */
 export async function appendMany(sql: PoolSql, batch: NewEvent[], options: WriteOptions = {}): Promise<AppendManyResult> {
   if (batch.length === 0) return { positions: new Map(), appended: 0, lastPosition: 0 };
-  const unique = dedupeById(batch);
+  const all = [...dedupeById(batch).values()];
+  // Redeliveries are rare: insert first and look for stored ids only if the id key refuses one.
+  try {
+    return result(all, [], await writeEvents(sql, all, options));
+  } catch (err) {
+    if (!(err instanceof AppendRace)) throw err;
+  }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptAppendMany(sql, unique, options);
+      return await appendWhatIsNew(sql, all, options);
     } catch (err) {
       // Another writer stored one of these ids meanwhile: decide again on what is stored now.
       if (!(err instanceof AppendRace) || attempt >= MAX_ATTEMPTS) throw err;
@@ -25,21 +31,23 @@ export async function appendMany(sql: PoolSql, batch: NewEvent[], options: Write
   }
 }
 
-async function attemptAppendMany(sql: PoolSql, unique: Map<string, NewEvent>, options: WriteOptions): Promise<AppendManyResult> {
-  const all = [...unique.values()];
+async function appendWhatIsNew(sql: PoolSql, all: NewEvent[], options: WriteOptions): Promise<AppendManyResult> {
   const stored = await storedEvents(sql, all);
   const conflict = stored.find((r) => !r.same);
   if (conflict) throw new DuplicateEventConflict(conflict.id, `in ${conflict.stream} with other content`);
-
   const storedIds = new Set(stored.map((r) => r.id));
   const fresh = all.filter((e) => !storedIds.has(e.id.toLowerCase()));
-  const inserted = fresh.length > 0 ? await writeEvents(sql, fresh, options) : [];
+  return result(all, stored, fresh.length > 0 ? await writeEvents(sql, fresh, options) : []);
+}
 
-  // Answer by the ids the caller used (PostgreSQL prints uuids in lower case).
+/** Answers by the ids the caller used (PostgreSQL prints uuids in lower case). */
+function result(all: NewEvent[], stored: { id: string; position: number }[], inserted: { id: string; position: number }[]): AppendManyResult {
   const byId = new Map<string, number>();
   for (const row of [...stored, ...inserted]) byId.set(row.id, row.position);
   const positions = new Map(all.map((e) => [e.id, byId.get(e.id.toLowerCase())!]));
-  return { positions, appended: inserted.length, lastPosition: Math.max(0, ...positions.values()) };
+  let lastPosition = 0;
+  for (const p of positions.values()) if (p > lastPosition) lastPosition = p;
+  return { positions, appended: inserted.length, lastPosition };
 }
 
 /** The first of each id wins; a repeat with other content in the same batch is a conflict. */

@@ -3,7 +3,6 @@ import type { AppendResult, ExpectedVersion, NewEvent } from '../port.ts';
 import { DuplicateEventConflict, WrongExpectedVersion } from '../port.ts';
 import type { InsertedRow } from './insert-events.ts';
 import { storedEvents } from './stored-events.ts';
-import { currentVersions } from './stream-versions.ts';
 import { AppendRace, writeEvents, type WriteOptions } from './write-events.ts';
 
 const MAX_ATTEMPTS = 5;
@@ -18,9 +17,16 @@ export async function appendToStream(
 ): Promise<AppendResult> {
   if (events.length === 0) throw new Error('append needs at least one event');
   const own = events.map((e) => ({ ...e, stream }));
+  // A retry of a committed append is rare: insert first, and look at what is stored only if the
+  // id key refuses one of these events.
+  try {
+    return await insert(sql, stream, own, expectedVersion, options);
+  } catch (err) {
+    if (!(err instanceof AppendRace)) throw err;
+  }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptAppend(sql, stream, own, expectedVersion, options);
+      return await appendUnlessStored(sql, stream, own, expectedVersion, options);
     } catch (err) {
       // Another writer stored one of these ids meanwhile: look again (a retry racing itself).
       if (!(err instanceof AppendRace) || attempt >= MAX_ATTEMPTS) throw err;
@@ -28,36 +34,41 @@ export async function appendToStream(
   }
 }
 
-async function attemptAppend(
+async function appendUnlessStored(
   sql: PoolSql,
   stream: string,
   events: NewEvent[],
   expectedVersion: ExpectedVersion,
   options: WriteOptions,
 ): Promise<AppendResult> {
-  const [stored, versions] = await Promise.all([storedEvents(sql, events), currentVersions(sql, [stream])]);
-
-  // A retry of an append that already committed succeeds without storing anything.
-  if (stored.length > 0) {
-    const conflict = stored.find((r) => !r.same);
-    if (conflict) throw new DuplicateEventConflict(conflict.id, `in ${conflict.stream} with other content`);
-    if (stored.length !== new Set(events.map((e) => e.id.toLowerCase())).size) {
-      throw new DuplicateEventConflict(stored[0]!.id, `in ${stored[0]!.stream}, but not every event of this append is`);
-    }
-    const last = stored.reduce((a, b) => (a.position > b.position ? a : b));
-    return { nextVersion: last.stream_version, lastPosition: last.position };
+  const stored = await storedEvents(sql, events);
+  if (stored.length === 0) return insert(sql, stream, events, expectedVersion, options);
+  const conflict = stored.find((r) => !r.same);
+  if (conflict) throw new DuplicateEventConflict(conflict.id, `in ${conflict.stream} with other content`);
+  if (stored.length !== new Set(events.map((e) => e.id.toLowerCase())).size) {
+    throw new DuplicateEventConflict(stored[0]!.id, `in ${stored[0]!.stream}, but not every event of this append is`);
   }
+  // The whole append is already stored: answer as the first time did.
+  const last = stored.reduce((a, b) => (a.position > b.position ? a : b));
+  return { nextVersion: last.stream_version, lastPosition: last.position };
+}
 
-  // Fail fast on what is committed; the check that counts runs on the rows actually inserted.
-  const committed = versions.get(stream) ?? -1;
-  if (!versionMatches(expectedVersion, committed)) throw new WrongExpectedVersion(stream, expectedVersion, committed);
-  const rows = await writeEvents(sql, events, {
-    ...options,
-    verify: (inserted) => {
-      const actual = firstVersion(inserted) - 1;
-      if (!versionMatches(expectedVersion, actual)) throw new WrongExpectedVersion(stream, expectedVersion, actual);
-    },
-  });
+/** The expected version is checked on the rows inserted, before COMMIT: that check is the one that counts. */
+async function insert(
+  sql: PoolSql,
+  stream: string,
+  events: NewEvent[],
+  expectedVersion: ExpectedVersion,
+  options: WriteOptions,
+): Promise<AppendResult> {
+  const verify =
+    expectedVersion === 'any'
+      ? undefined
+      : (inserted: InsertedRow[]) => {
+          const actual = firstVersion(inserted) - 1;
+          if (!versionMatches(expectedVersion, actual)) throw new WrongExpectedVersion(stream, expectedVersion, actual);
+        };
+  const rows = await writeEvents(sql, events, { ...options, verify });
   const last = rows.reduce((a, b) => (a.position > b.position ? a : b));
   return { nextVersion: last.stream_version, lastPosition: last.position };
 }

@@ -69,12 +69,15 @@ async function readPage(sql: PoolSql, options: ReadAllOptions, categoryMaxAge: C
 }
 
 /**
- * Decides how long a caught-up subscription sleeps. A notification names a committed position; if
- * it is beyond the cursor, a lower position is still in flight (it holds the settled head back),
- * so look again soon, backing off, instead of waiting for a notification that already came.
+ * Decides how long a caught-up subscription sleeps. A notification names a committed position.
+ * If it is beyond the cursor and the last read made progress, read again at once. If it is beyond
+ * the cursor and the last read made none, a lower position is still in flight and holds the
+ * settled head back: look again soon, backing off, rather than wait for a notification that has
+ * already come. Otherwise sleep until a notification, the poll interval or an abort.
  */
 class WakeUp {
   private latest = 0;
+  private lastCursor = -1;
   private backoffMs = 0;
   private sleeping: { done: () => void; byNotification: boolean } | undefined;
 
@@ -91,10 +94,16 @@ class WakeUp {
   }
 
   after(cursor: number): Promise<void> {
+    const progressed = cursor > this.lastCursor;
+    this.lastCursor = cursor;
+    if (this.signal?.aborted) return Promise.resolve();
     const behind = this.latest > cursor;
+    if (behind && progressed) {
+      this.backoffMs = 0;
+      return Promise.resolve();
+    }
     this.backoffMs = behind ? Math.min(Math.max(1, this.backoffMs * 2), this.pollMs) : 0;
     return new Promise((resolve) => {
-      if (this.signal?.aborted) return resolve();
       const done = () => {
         clearTimeout(timer);
         this.sleeping = undefined;

@@ -64,23 +64,31 @@ export interface WriteOptions {
 export async function writeEvents(sql: PoolSql, events: NewEvent[], options: WriteOptions = {}): Promise<InsertedRow[]> {
   const conn = await sql.reserve();
   try {
-    // One flight: the server runs lock, insert and unlock back to back, so the lock is held for
-    // the statement's execution only, never for a network round trip. execute() fixes the order.
-    const [, , inserted] = await Promise.all([
+    // The server runs lock, insert and unlock back to back, so the lock is held for the
+    // statement's execution only, never for a network round trip. execute() fixes the order.
+    const assign = [
       conn`BEGIN`.execute(),
       conn`SELECT pg_advisory_lock(${APPEND_LOCK_KEY})`.execute(),
       insertEvents(conn, events).execute(),
       conn`SELECT pg_advisory_unlock(${APPEND_LOCK_KEY})`.execute(),
-    ]);
-    options.verify?.(inserted);
-    await options.beforeCommit?.();
-    await Promise.all([
+    ];
+    const commit = () => [
       conn`COMMIT`.execute(),
       // The payload is a committed position. A lost notification only delays readers (they poll).
       conn`SELECT pg_notify(${EVENTS_CHANNEL}, (SELECT max(position) FROM events)::text)`.execute().catch(() => {}),
-    ]);
-    return inserted;
+    ];
+    if (!options.verify && !options.beforeCommit) {
+      // Nothing to look at before COMMIT: one flight, one round trip for the whole append.
+      const [, , inserted] = await Promise.all([...assign, ...commit()]);
+      return inserted as InsertedRow[];
+    }
+    const [, , inserted] = await Promise.all(assign);
+    options.verify?.(inserted as InsertedRow[]);
+    await options.beforeCommit?.();
+    await Promise.all(commit());
+    return inserted as InsertedRow[];
   } catch (err) {
+    // Pipelined after a failure, COMMIT has answered ROLLBACK; after verify, this rolls back.
     await conn`ROLLBACK`.catch(() => {});
     await conn`SELECT pg_advisory_unlock(${APPEND_LOCK_KEY})`.catch(() => {});
     throw classify(err);

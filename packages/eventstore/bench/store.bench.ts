@@ -1,0 +1,330 @@
+/**
+ * `npm run bench:store`: the event store side by side with Emmett's PostgreSQL event store and a
+ * raw multi-row INSERT into a bare table (the ceiling), on one fresh database that it drops at the
+ * end. Prints a Markdown report (BENCHMARKS.md keeps the figures of a run).
+ *
+ * BENCH_SECONDS (default 3) sets how long each append measurement runs.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import postgres from 'postgres';
+import { dumbo } from '@event-driven-io/dumbo';
+import {
+  DefaultPostgreSQLEventStoreProcessorPullingFrequencyInMs,
+  getPostgreSQLEventStore,
+  postgreSQLEventStoreMessageBatchPuller,
+  readMessagesBatch,
+} from '@event-driven-io/emmett-postgresql';
+import { createSql, migrate } from '@pulse/platform';
+import { ensureServices, withDatabase } from '../../../scripts/services.ts';
+import { PostgresEventStore, type NewEvent } from '../src/index.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const MACHINES = 1000;
+
+interface Target {
+  name: string;
+  /** One append call: a batch of events, of one stream or spread over many. */
+  append(events: NewEvent[]): Promise<void>;
+  /** Reads the whole log in pages; returns how many events it read. */
+  readAll(pageSize: number): Promise<number>;
+  /** Calls `onEvent` for every event appended after it started; resolves to a stop function. */
+  subscribe?(onEvent: (data: Record<string, unknown>) => void): Promise<() => Promise<void>>;
+}
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+async function main() {
+  const services = await ensureServices(log);
+  const name = `pulse_bench_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(withDatabase(services.postgresServerUrl, 'postgres'), { max: 1, onnotice: () => {} });
+  await admin`CREATE DATABASE ${admin(name)}`;
+  const url = withDatabase(services.postgresServerUrl, name);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    await migrate(url);
+    const sql = createSql(url, { max: 10, name: 'pulse-bench' });
+    cleanups.push(() => sql.end({ timeout: 2 }));
+    const targets = await createTargets(url, sql, cleanups);
+    await report(sql, targets);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    await admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`;
+    await admin.end();
+    await services.stop();
+  }
+}
+
+async function createTargets(url: string, sql: postgres.Sql, cleanups: (() => Promise<unknown>)[]): Promise<Target[]> {
+  // The ceiling: the same columns in a table with nothing but a primary key, one INSERT per call.
+  await sql`
+    CREATE TABLE raw_events (
+      position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      id uuid NOT NULL, stream text NOT NULL, tenant text NOT NULL, type text NOT NULL,
+      data jsonb NOT NULL, metadata jsonb NOT NULL, occurred_at timestamptz NOT NULL,
+      recorded_at timestamptz NOT NULL DEFAULT now())`;
+  const raw: Target = {
+    name: 'raw INSERT (ceiling)',
+    async append(events) {
+      await sql`
+        INSERT INTO raw_events (id, stream, tenant, type, data, metadata, occurred_at)
+        SELECT * FROM unnest(
+          ${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.stream)}::text[],
+          ${events.map((e) => e.tenant)}::text[], ${events.map((e) => e.type)}::text[],
+          ${events.map((e) => JSON.stringify(e.data))}::text[]::jsonb[],
+          ${events.map((e) => JSON.stringify(e.metadata ?? {}))}::text[]::jsonb[],
+          ${events.map((e) => e.occurredAt)}::timestamptz[])`;
+    },
+    async readAll(pageSize) {
+      let n = 0;
+      for (let after = 0; ; ) {
+        const rows = await sql<{ position: number }[]>`
+          SELECT * FROM raw_events WHERE position > ${after} ORDER BY position LIMIT ${pageSize}`;
+        if (rows.length === 0) return n;
+        n += rows.length;
+        after = rows[rows.length - 1]!.position;
+      }
+    },
+  };
+
+  const store = new PostgresEventStore(sql);
+  const pulse: Target = {
+    name: 'Pulse PostgresEventStore',
+    async append(events) {
+      const streams = new Set(events.map((e) => e.stream));
+      if (streams.size === 1) await store.append(events[0]!.stream, events);
+      else await store.appendMany(events);
+    },
+    async readAll(pageSize) {
+      let n = 0;
+      for (let after = 0; ; ) {
+        const page = await store.readAll({ fromPosition: after, limit: pageSize });
+        if (page.length === 0) return n;
+        n += page.length;
+        after = page[page.length - 1]!.position;
+      }
+    },
+    async subscribe(onEvent) {
+      const controller = new AbortController();
+      const sub = store.subscribe({ from: 'end', signal: controller.signal });
+      const done = (async () => {
+        for await (const e of sub) onEvent(e.data);
+      })();
+      await sleep(200);
+      return async () => {
+        controller.abort();
+        await done;
+      };
+    },
+  };
+
+  const emmett = getPostgreSQLEventStore(url);
+  const emmettPool = dumbo({ connectionString: url });
+  cleanups.push(() => emmett.close(), () => emmettPool.close());
+  const emmettTarget: Target = {
+    name: 'Emmett 0.42 PostgreSQL',
+    async append(events) {
+      // Emmett appends to one stream per call: a batch spread over many streams is one append
+      // per stream, run concurrently on its pool.
+      const byStream = new Map<string, NewEvent[]>();
+      for (const e of events) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e]);
+      await Promise.all(
+        [...byStream].map(async ([stream, group]) => {
+          // Emmett refuses concurrent appends to one stream even without an expected version
+          // (ExpectedVersionConflictError, errorCode 412); a caller retries, so the benchmark does too.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await emmett.appendToStream(stream, group.map((e) => ({ type: e.type, data: e.data, metadata: { eventId: e.id } })));
+            } catch (err) {
+              if ((err as { errorCode?: number }).errorCode !== 412 || attempt >= 20) throw err;
+            }
+          }
+        }),
+      );
+    },
+    async readAll(pageSize) {
+      let n = 0;
+      for (let after = 0n; ; ) {
+        const page = await readMessagesBatch(emmettPool.execute, { after, batchSize: pageSize });
+        if (page.messages.length === 0) return n;
+        n += page.messages.length;
+        after = page.currentGlobalPosition;
+      }
+    },
+    async subscribe(onEvent) {
+      const controller = new AbortController();
+      // Emmett's own consumer loop, at its default pulling frequency.
+      const puller = postgreSQLEventStoreMessageBatchPuller({
+        executor: emmettPool.execute,
+        batchSize: 1000,
+        pullingFrequencyInMs: DefaultPostgreSQLEventStoreProcessorPullingFrequencyInMs,
+        signal: controller.signal,
+        eachBatch: async (messages) => {
+          for (const m of messages) onEvent(m.data as Record<string, unknown>);
+        },
+      });
+      // startFrom 'END' reads Emmett 0.42's readLastMessageGlobalPosition, which orders ascending
+      // and so returns the first position: the puller would replay the whole log. Start from the
+      // real last position instead.
+      const [last] = await sql<{ position: string | null }[]>`SELECT max(global_position)::text AS position FROM emt_messages`;
+      const done = puller.start({ startFrom: { lastCheckpoint: BigInt(last?.position ?? 0) } });
+      await sleep(200);
+      return async () => {
+        controller.abort();
+        await puller.stop();
+        await done;
+      };
+    },
+  };
+  // Emmett creates its schema on first use: do it before measuring.
+  await emmett.appendToStream(`warmup-${randomUUID()}`, [{ type: 'warmup', data: {} }]);
+  return [raw, pulse, emmettTarget];
+}
+
+interface AppendScenario {
+  label: string;
+  batch: number;
+  concurrency: number;
+  /** One stream per call (Emmett's best case) or each event to a random one of 1,000 machines. */
+  spread: boolean;
+}
+
+const scenarios: AppendScenario[] = [
+  { label: 'single events, 1 writer', batch: 1, concurrency: 1, spread: true },
+  { label: 'single events, 8 writers', batch: 1, concurrency: 8, spread: true },
+  { label: 'batches of 100 over many streams, 1 writer', batch: 100, concurrency: 1, spread: true },
+  { label: 'batches of 100 over many streams, 4 writers', batch: 100, concurrency: 4, spread: true },
+  { label: 'batches of 500 over many streams, 1 writer', batch: 500, concurrency: 1, spread: true },
+  { label: 'batches of 500 over many streams, 4 writers', batch: 500, concurrency: 4, spread: true },
+  { label: 'batches of 100 into one stream, 4 writers', batch: 100, concurrency: 4, spread: false },
+  { label: 'batches of 500 into one stream, 4 writers', batch: 500, concurrency: 4, spread: false },
+];
+
+async function measureAppends(sql: postgres.Sql, target: Target, s: AppendScenario): Promise<number> {
+  // Every measurement starts right after a checkpoint, so each pays the same full-page writes.
+  await sql`CHECKPOINT`;
+  const deadline = performance.now() + SECONDS * 1000;
+  let events = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: s.concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const stream = machineStream();
+        const batch = Array.from({ length: s.batch }, () => benchEvent(s.spread ? machineStream() : stream));
+        await target.append(batch);
+        events += batch.length;
+      }
+    }),
+  );
+  return events / ((performance.now() - started) / 1000);
+}
+
+async function measureReadAll(target: Target, pageSize: number): Promise<{ events: number; rate: number }> {
+  const started = performance.now();
+  const events = await target.readAll(pageSize);
+  return { events, rate: events / ((performance.now() - started) / 1000) };
+}
+
+/** Writes `rate` events/s in batches of 20 into one stream per tick; the subscriber measures lag. */
+async function measureLag(target: Target, write: Target, rate: number, seconds: number) {
+  const lags: number[] = [];
+  const stop = await target.subscribe!((data) => {
+    if (typeof data.sentAt === 'number') lags.push(performance.timeOrigin + performance.now() - data.sentAt);
+  });
+  const perTick = 20;
+  const tickMs = (1000 * perTick) / rate;
+  let sent = 0;
+  const end = performance.now() + seconds * 1000;
+  for (let next = performance.now(); next < end; next += tickMs) {
+    await sleep(Math.max(0, next - performance.now()));
+    const stream = machineStream();
+    const sentAt = performance.timeOrigin + performance.now();
+    await write.append(Array.from({ length: perTick }, () => benchEvent(stream, { sentAt })));
+    sent += perTick;
+  }
+  const drainUntil = performance.now() + 5000;
+  while (lags.length < sent && performance.now() < drainUntil) await sleep(20);
+  await stop();
+  lags.sort((a, b) => a - b);
+  const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? NaN;
+  return { sent, received: lags.length, p50: pct(50), p99: pct(99), max: lags[lags.length - 1] ?? NaN };
+}
+
+async function report(sql: postgres.Sql, targets: Target[]) {
+  const [{ version }] = (await sql<{ version: string }[]>`SELECT version()`) as unknown as [{ version: string }];
+  const settings = await sql<{ name: string; setting: string }[]>`
+    SELECT name, setting FROM pg_settings WHERE name IN ('shared_buffers', 'synchronous_commit', 'wal_level', 'max_wal_size')`;
+  const out: string[] = [];
+  out.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  out.push(`PostgreSQL: ${version.split(' on ')[0]} (${settings.map((s) => `${s.name}=${s.setting}`).join(', ')})`);
+  out.push(`Each append figure: ${SECONDS} s of appends; ~200-byte events; "many streams" = each event to a random one of ${MACHINES} machine streams.`);
+  out.push('');
+  out.push(`| append, events/s | ${targets.map((t) => t.name).join(' | ')} | Pulse ÷ Emmett | Pulse ÷ raw |`);
+  out.push(`| --- | ${targets.map(() => '---:').join(' | ')} | ---: | ---: |`);
+  for (const s of scenarios) {
+    const rates: number[] = [];
+    for (const t of targets) {
+      log(`append: ${s.label}: ${t.name}`);
+      rates.push(await measureAppends(sql, t, s));
+    }
+    const [raw, pulse, emmett] = rates as [number, number, number];
+    out.push(`| ${s.label} | ${rates.map(fmt).join(' | ')} | ${(pulse / emmett).toFixed(1)}× | ${Math.round((100 * pulse) / raw)}% |`);
+  }
+
+  out.push('');
+  out.push(`| readAll (keyset pages), events/s | ${targets.map((t) => t.name).join(' | ')} |`);
+  out.push(`| --- | ${targets.map(() => '---:').join(' | ')} |`);
+  for (const pageSize of [1000, 5000]) {
+    const cells: string[] = [];
+    for (const t of targets) {
+      log(`readAll, pages of ${pageSize}: ${t.name}`);
+      await t.readAll(pageSize); // warm the cache, so every target reads from memory
+      const { events, rate } = await measureReadAll(t, pageSize);
+      cells.push(`${fmt(rate)} (${fmt(events)} events)`);
+    }
+    out.push(`| pages of ${pageSize} | ${cells.join(' | ')} |`);
+  }
+
+  out.push('');
+  out.push('| subscription lag at 2,000 events/s (batches of 20), ms | p50 | p99 | max | received / sent |');
+  out.push('| --- | ---: | ---: | ---: | ---: |');
+  for (const t of targets) {
+    if (!t.subscribe) continue;
+    log(`lag: ${t.name}`);
+    const lag = await measureLag(t, t, 2000, 5);
+    out.push(`| ${t.name} | ${lag.p50.toFixed(1)} | ${lag.p99.toFixed(1)} | ${lag.max.toFixed(1)} | ${lag.received} / ${lag.sent} |`);
+  }
+  console.log(out.join('\n'));
+}
+
+function machineStream(): string {
+  return `machine-bench.m-${Math.floor(Math.random() * MACHINES)}`;
+}
+
+function benchEvent(stream: string, extra: Record<string, unknown> = {}): NewEvent {
+  const machineId = stream.slice(stream.indexOf('.') + 1);
+  return {
+    id: randomUUID(),
+    type: 'machine.heartbeat',
+    tenant: 'bench',
+    stream,
+    occurredAt: new Date().toISOString(),
+    schemaVersion: 1,
+    data: {
+      machineId, hostname: `${machineId}.example.net`, os: 'Debian 12', cpuPct: Math.round(Math.random() * 1000) / 10,
+      memPct: 43.1, diskPct: 61.2, uptimeS: 86_400, agentVersion: '1.0.0', ...extra,
+    },
+    metadata: { source: `agent:${machineId}` },
+  };
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function sleep(ms: number) {
+  return new Promise<void>((r) => setTimeout(r, ms));
+}
+
+await main();
