@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { catalog, isEventType, type EventData, type EventType } from './catalog.ts';
+import { catalog, isEventType, upcast, UnsupportedSchemaVersion, type EventData, type EventDefinition, type EventType } from './catalog.ts';
 import { TenantId } from './ids.ts';
 
 /** What a client sends (DESIGN.md, "What a client sends"): only what it knows. */
@@ -86,18 +86,18 @@ export function toInboxEvent(
   if (!isEventType(e.type)) {
     return { ok: false, issues: [{ path: 'type', message: `unknown event type "${e.type}"` }] };
   }
-  const def = catalog[e.type];
-  const data = def.data.safeParse(e.data);
-  if (!data.success) return { ok: false, issues: issuesOf(data.error, ['data']) };
+  const checked = checkData(e.type, e.schemaVersion, e.data);
+  if (!checked.ok) return checked;
+  const { def, data } = checked.value;
   const value: InboxEvent = {
     id: e.id ?? ctx.newId(),
     type: e.type,
     tenant: ctx.tenant,
-    stream: (def.stream as (t: string, d: unknown) => string)(ctx.tenant, data.data),
+    stream: def.stream(ctx.tenant, data),
     occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : ctx.receivedAt,
     receivedAt: ctx.receivedAt,
-    schemaVersion: e.schemaVersion,
-    data: data.data as Record<string, unknown>,
+    schemaVersion: def.version,
+    data,
     ...(e.source !== undefined && { source: e.source }),
     ...(e.correlationId !== undefined && { correlationId: e.correlationId }),
     ...(e.causationId !== undefined && { causationId: e.causationId }),
@@ -118,10 +118,33 @@ export function checkInboxEvent(input: unknown, subjectTenant?: string): ParseRe
     return { ok: false, issues: [{ path: 'tenant', message: `tenant "${e.tenant}" does not match the subject's "${subjectTenant}"` }] };
   }
   if (!isEventType(e.type)) return { ok: false, issues: [{ path: 'type', message: `unknown event type "${e.type}"` }] };
-  const def = catalog[e.type];
-  const data = def.data.safeParse(e.data);
-  if (!data.success) return { ok: false, issues: issuesOf(data.error, ['data']) };
-  const stream = (def.stream as (t: string, d: unknown) => string)(e.tenant, data.data);
+  const checked = checkData(e.type, e.schemaVersion, e.data);
+  if (!checked.ok) return checked;
+  const { def, data } = checked.value;
+  const stream = def.stream(e.tenant, data);
   if (stream !== e.stream) return { ok: false, issues: [{ path: 'stream', message: `expected stream "${stream}"` }] };
-  return { ok: true, value: { ...e, data: data.data as Record<string, unknown> } };
+  return { ok: true, value: { ...e, schemaVersion: def.version, data } };
+}
+
+/** Upcasts data of any supported schema version to the current one and validates it. */
+function checkData(
+  type: EventType,
+  schemaVersion: number,
+  input: unknown,
+): ParseResult<{ def: EventDefinition; data: Record<string, unknown> }> {
+  const def: EventDefinition = catalog[type];
+  let current: unknown = input;
+  if (schemaVersion !== def.version && input !== null && typeof input === 'object' && !Array.isArray(input)) {
+    try {
+      current = upcast(type, schemaVersion, input as Record<string, unknown>);
+    } catch (err) {
+      if (err instanceof UnsupportedSchemaVersion) return { ok: false, issues: [{ path: 'schemaVersion', message: err.message }] };
+      throw err;
+    }
+  } else if (schemaVersion > def.version) {
+    return { ok: false, issues: [{ path: 'schemaVersion', message: `${type} has no schemaVersion ${schemaVersion} (current is ${def.version})` }] };
+  }
+  const data = def.data.safeParse(current);
+  if (!data.success) return { ok: false, issues: issuesOf(data.error, ['data']) };
+  return { ok: true, value: { def, data: data.data as Record<string, unknown> } };
 }

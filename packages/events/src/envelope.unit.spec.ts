@@ -19,7 +19,7 @@ describe('toInboxEvent', () => {
         stream: 'machine-acme.web-01',
         occurredAt: ctx.receivedAt,
         receivedAt: ctx.receivedAt,
-        schemaVersion: 1,
+        schemaVersion: 2,
         data: heartbeat.data,
       },
     });

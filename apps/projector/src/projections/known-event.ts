@@ -1,4 +1,4 @@
-import { catalog, isEventType, type KnownRecordedEvent, type RecordedEvent } from '@pulse/events';
+import { catalog, isEventType, upcast, type KnownRecordedEvent, type RecordedEvent } from '@pulse/events';
 
 export type CheckedEvent =
   | { kind: 'known'; event: KnownRecordedEvent }
@@ -14,12 +14,21 @@ export type CheckedEvent =
  */
 export function checkEvent(event: RecordedEvent): CheckedEvent {
   if (!isEventType(event.type)) return { kind: 'unknown' };
-  const parsed = catalog[event.type].data.safeParse(decoded(event.data));
+  let data = decoded(event.data);
+  // Stored events keep the schema version they were written with; fold the current shape.
+  if (event.schemaVersion < catalog[event.type].version && data && typeof data === 'object') {
+    try {
+      data = upcast(event.type, event.schemaVersion, data as Record<string, unknown>);
+    } catch (err) {
+      return { kind: 'invalid', reason: String(err) };
+    }
+  }
+  const parsed = catalog[event.type].data.safeParse(data);
   if (!parsed.success) {
     const reason = parsed.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; ');
     return { kind: 'invalid', reason };
   }
-  return { kind: 'known', event: { ...event, data: parsed.data } as KnownRecordedEvent };
+  return { kind: 'known', event: { ...event, schemaVersion: catalog[event.type].version, data: parsed.data } as KnownRecordedEvent };
 }
 
 /**

@@ -118,7 +118,7 @@ describe('fleet fold over a batch', () => {
   it('ignores types it does not know, reports invalid data, and lists each changed machine once', () => {
     const batch = [
       registered(T0, 1),
-      { ...heartbeat(T1, 2), type: 'alert.raised' },
+      { ...heartbeat(T1, 2), type: 'printer.jammed' },
       { ...heartbeat(T1, 3), data: { machineId: 'web-01', cpuPct: 500 } },
       heartbeat(T1, 4),
       recorded(heartbeatEvent('zeta', 'db-01', T1), 5),
