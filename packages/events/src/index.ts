@@ -10,3 +10,4 @@ export * from './catalog.ts';
 export * from './envelope.ts';
 export * from './views.ts';
 export * from './json-schema.ts';
+export * from './commands.ts';
