@@ -3,7 +3,7 @@
  * process or, with INGEST_ROLES, in separate ones. Run: node --import tsx apps/ingest/src/main.ts
  */
 import type { AddressInfo } from 'node:net';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { busNames } from '@pulse/events';
 import { PostgresEventStore } from '@pulse/eventstore';
 import {
@@ -17,7 +17,9 @@ import {
   type NatsConnection,
 } from '@pulse/platform';
 import { CommittedNotifier } from './adapters/committed-notifier.ts';
+import { CommittedPositions } from './adapters/committed-positions.ts';
 import { DeadLetters } from './adapters/dead-letters.ts';
+import { InboxLag } from './adapters/inbox-lag.ts';
 import { InboxPublisher } from './adapters/inbox-publisher.ts';
 import { IngestMetrics } from './adapters/metrics.ts';
 import { Readiness } from './adapters/readiness.ts';
@@ -55,7 +57,9 @@ await runMain(async () => {
     sql,
     metrics,
     readiness: new Readiness(nc, sql),
-    inbox: new InboxPublisher(js, names),
+    inbox: new InboxPublisher(js, names, nc.info?.max_payload),
+    committed: new CommittedPositions(sql, settings.INGEST_COMMIT_WAIT_MS),
+    lag: new InboxLag(await jetstreamManager(nc), names),
   });
   await app.listen(settings.INGEST_PORT, settings.INGEST_HOST);
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -72,6 +76,7 @@ await runMain(async () => {
       metrics,
       log,
       retryDelayMs: settings.RECORDER_RETRY_DELAY_MS,
+      appendMaxEvents: settings.RECORDER_APPEND_MAX_EVENTS,
     };
     recorder = new Recorder({
       js,

@@ -33,10 +33,20 @@ export const IngestSettings = CommonSettings.extend({
   INGEST_MAX_EVENTS: Int(1, 100_000, 5000),
   /** How long a verified ingest key is trusted without asking the database again. */
   INGEST_KEY_CACHE_MS: Int(0, 3_600_000, 30_000),
-  /** Most messages the recorder appends in one transaction. */
+  /** How long `?wait=commit` waits for the event store before answering 504. */
+  INGEST_COMMIT_WAIT_MS: Int(100, 120_000, 10_000),
+  /** Inbox messages the recorder may lag behind before the edge answers 429 (0: never). */
+  INGEST_BACKPRESSURE_LAG: Int(0, 10_000_000, 1000),
+  /** Events a second one tenant may send on average (a token bucket; 0: no limit). */
+  INGEST_TENANT_RATE: Int(0, 10_000_000, 100_000),
+  /** The bucket's size: the most events a tenant may send in one burst. */
+  INGEST_TENANT_BURST: Int(1, 10_000_000, 200_000),
+  /** Most messages the recorder pulls at once (a message holds one event or an HTTP batch). */
   RECORDER_BATCH_SIZE: Int(1, 10_000, 500),
   /** How long a batch that failed to commit waits before JetStream redelivers it. */
   RECORDER_RETRY_DELAY_MS: Int(0, 600_000, 2000),
+  /** Most events the recorder appends in one transaction. */
+  RECORDER_APPEND_MAX_EVENTS: Int(1, 50_000, 2000),
 });
 
 export type IngestSettings = z.infer<typeof IngestSettings>;

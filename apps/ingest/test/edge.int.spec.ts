@@ -145,7 +145,11 @@ describe('POST /v1/events accepts valid events', () => {
     const res = await postEvents(ingest.url, events, { key: f.key });
     expect(res.status).toBe(202);
     const body = await accepted(res);
-    expect(body).toEqual({ accepted: 50, ids: events.map((e) => e.id) });
+    expect(body).toEqual({
+      accepted: 50,
+      ids: events.map((e) => e.id),
+      results: events.map((e, index) => ({ index, id: e.id, status: 'accepted' })),
+    });
     await waitFor(async () => (await storedCount(f, body.ids)).rows === 50, { what: '50 events stored' });
     const [row] = await f.db
       .sql`SELECT tenant, stream, data, metadata FROM events WHERE id = ${events[0]!.id}`;
@@ -187,6 +191,51 @@ describe('POST /v1/events accepts valid events', () => {
     // The marker was published after the redelivery, so once it is stored the redelivery is handled.
     await waitFor(async () => (await storedCount(f, [marker.id])).rows === 1, { what: 'marker stored' });
     expect(await storedCount(f, [event.id])).toEqual({ rows: 1, distinct: 1 });
+  });
+});
+
+describe('one JetStream message per request', () => {
+  it('publishes a request of 500 events as one batch message, and a retry of it is dropped as a duplicate', async () => {
+    const before = await inboxMessages();
+    const events = Array.from({ length: 500 }, (_, i) => heartbeat({ machineId: `b-${i % 20}` }));
+    for (let i = 0; i < 2; i++) expect((await postEvents(ingest.url, events, { key: f.key })).status).toBe(202);
+    expect(await inboxMessages()).toBe(before + 1);
+    const ids = events.map((e) => e.id);
+    await waitFor(async () => (await storedCount(f, ids)).rows === 500, { what: '500 events stored' });
+  });
+
+  it('?wait=commit answers 201 with each event’s global position once the store has committed it', async () => {
+    const events = Array.from({ length: 20 }, (_, i) => heartbeat({ machineId: `w-${i % 4}` }));
+    const res = await fetch(`${ingest.url}/v1/events?wait=commit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${f.key}` },
+      body: JSON.stringify(events),
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { committed: number; results: { id: string; position: number }[] };
+    expect(body.committed).toBe(20);
+    const rows = await f.db.sql<{ id: string; position: number }[]>`
+      SELECT id::text, position FROM events WHERE id = ANY(${events.map((e) => e.id)}::uuid[])`;
+    const stored = new Map(rows.map((r) => [r.id, r.position]));
+    for (const r of body.results) expect(r.position).toBe(stored.get(r.id));
+  });
+
+  it('Idempotency-Key: events without ids get the same ids on a retry and are stored once', async () => {
+    const { id: _a, ...a } = heartbeat({ machineId: 'idem-a' });
+    const { id: _b, ...b } = heartbeat({ machineId: 'idem-b' });
+    const send = (key: string) =>
+      fetch(`${ingest.url}/v1/events?wait=commit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${f.key}`, 'idempotency-key': key },
+        body: JSON.stringify([a, b]),
+      });
+    const first = (await (await send('backfill-7')).json()) as { ids: string[] };
+    const again = (await (await send('backfill-7')).json()) as { ids: string[] };
+    const other = (await (await send('backfill-8')).json()) as { ids: string[] };
+    expect(again.ids).toEqual(first.ids);
+    expect(other.ids).not.toEqual(first.ids);
+    expect(await storedCount(f, first.ids)).toEqual({ rows: 2, distinct: 2 });
+    await expectProblem(await send('has space'), 400);
   });
 });
 

@@ -108,6 +108,19 @@ describe('recorder', () => {
     expect(row!.stream).toBe('machine-acme.c');
   });
 
+  it('unpacks a batch message: stores its valid events and dead-letters a bad one alone, with its bytes', async () => {
+    const good = [inboxEvent({ machineId: 'f' }), inboxEvent({ machineId: 'g' })];
+    const bad = { ...inboxEvent(), data: { cpuPct: 'hot' } };
+    const seq = await publish(f.bus.names.inboxBatch(tenant), { batchId: 'b-test', events: [good[0], bad, good[1]] });
+    await waitFor(async () => (await storedCount(f, good.map((e) => e.id))).rows === 2, { what: 'batch stored' });
+    const letter = await waitFor(
+      async () => (await deadLetters()).find((m) => m.header.get('Pulse-Original-Sequence') === String(seq)),
+      { what: 'bad batch item dead-lettered' },
+    );
+    expect(letter.header.get('Pulse-Original-Item')).toBe('1');
+    expect(letter.json()).toEqual(bad);
+  });
+
   it('acks everything it handled', async () => {
     const jsm = await jetstreamManager(f.bus.nc);
     await waitFor(

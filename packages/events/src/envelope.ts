@@ -31,6 +31,18 @@ export const InboxEvent = z.strictObject({
 });
 export type InboxEvent = z.infer<typeof InboxEvent>;
 
+/**
+ * What the HTTP edge publishes as ONE JetStream message on `ops.in.<tenant>.batch`: many inbox
+ * events of one tenant. The recorder validates every event in it again, one by one, exactly as
+ * it validates a single event published on `ops.in.<tenant>.<type>`; `events` is therefore
+ * `unknown[]` here. `batchId` is the message's Nats-Msg-Id (derived from the event ids).
+ */
+export const InboxBatch = z.strictObject({
+  batchId: z.string().min(1).max(200),
+  events: z.array(z.unknown()).min(1).max(100_000),
+});
+export type InboxBatch = z.infer<typeof InboxBatch>;
+
 /** An event as the store returns it: the inbox event plus what the store assigns. */
 export interface RecordedEvent<T extends string = string, D = Record<string, unknown>> {
   id: string;

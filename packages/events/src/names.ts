@@ -13,6 +13,8 @@ export function busNames(prefix = '') {
     recorderConsumer: `${P}recorder`,
     inboxAll: `${p}ops.in.>`,
     inbox: (tenant: string, type: string) => `${p}ops.in.${tenant}.${type}`,
+    /** One JetStream message holding many events of one tenant (the HTTP edge's batches). */
+    inboxBatch: (tenant: string) => `${p}ops.in.${tenant}.${inboxBatchSubjectToken}`,
     dlqAll: `${p}ops.dlq.>`,
     dlq: (tenant: string) => `${p}ops.dlq.${tenant}`,
     events: (tenant: string, type: string) => `${p}ops.events.${tenant}.${type}`,
@@ -28,6 +30,12 @@ export function busNames(prefix = '') {
     },
   };
 }
+
+/**
+ * The last token of an inbox batch subject. Event types are always `<category>.<name>`, so a
+ * single token can never be mistaken for one.
+ */
+export const inboxBatchSubjectToken = 'batch';
 
 export type BusNames = ReturnType<typeof busNames>;
 

@@ -7,6 +7,8 @@ export const deadLetterHeaders = {
   subject: 'Pulse-Original-Subject',
   stream: 'Pulse-Original-Stream',
   sequence: 'Pulse-Original-Sequence',
+  /** The event's place inside a batch message (absent when the whole message is dead). */
+  item: 'Pulse-Original-Item',
 } as const;
 
 export interface DeadLetter {
@@ -16,6 +18,7 @@ export interface DeadLetter {
   data: Uint8Array;
   subject: string;
   sequence: number;
+  item?: number;
 }
 
 /** Moves a message the recorder cannot store to OPS_DLQ, keeping its bytes and saying why. */
@@ -31,10 +34,12 @@ export class DeadLetters {
     h.set(deadLetterHeaders.subject, letter.subject);
     h.set(deadLetterHeaders.stream, this.names.inboxStream);
     h.set(deadLetterHeaders.sequence, String(letter.sequence));
+    if (letter.item !== undefined) h.set(deadLetterHeaders.item, String(letter.item));
     await this.js.publish(this.names.dlq(letter.tenant), letter.data, {
       headers: h,
-      // A redelivered bad message is dead-lettered once: its inbox sequence is its identity.
-      msgID: `${this.names.inboxStream}:${letter.sequence}`,
+      // A redelivered bad message is dead-lettered once: its inbox sequence (and its place in
+      // a batch message) is its identity.
+      msgID: `${this.names.inboxStream}:${letter.sequence}${letter.item === undefined ? '' : `:${letter.item}`}`,
       expect: { streamName: this.names.dlqStream },
     });
   }

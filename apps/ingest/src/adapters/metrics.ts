@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export type RejectReason =
-  'unauthorized' | 'malformed' | 'too_large' | 'unsupported_media_type' | 'invalid' | 'unavailable';
+  'unauthorized' | 'malformed' | 'too_large' | 'unsupported_media_type' | 'invalid' | 'unavailable' | 'throttled';
 
 /** Prometheus metrics of one ingest process (edge and recorder share the registry). */
 export class IngestMetrics {

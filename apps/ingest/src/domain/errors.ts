@@ -90,3 +90,37 @@ export class NotReady extends Error {
     );
   }
 }
+
+/**
+ * `?wait=commit` ran out of time. The events are accepted (JetStream holds them) and will be
+ * committed; a retry of the same request (same ids) answers with their positions.
+ */
+export class CommitTimeout extends Error {
+  override name = 'CommitTimeout';
+  constructor(
+    readonly timeoutMs: number,
+    readonly uncommitted: number,
+  ) {
+    super(
+      `the events are accepted (JetStream stored them) but ${uncommitted} were not committed to the event store within ${timeoutMs} ms; retry the same request to get their positions`,
+    );
+  }
+}
+
+export class InvalidIdempotencyKey extends Error {
+  override name = 'InvalidIdempotencyKey';
+  constructor() {
+    super('the Idempotency-Key header must be 1–255 printable ASCII characters');
+  }
+}
+
+/** The inbox consumer lags too far behind: the edge sheds load until the recorder catches up. */
+export class Backpressure extends Error {
+  override name = 'Backpressure';
+  constructor(
+    readonly retryAfterS: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}

@@ -1,5 +1,8 @@
 import {
+  Backpressure,
   BusUnavailable,
+  CommitTimeout,
+  InvalidIdempotencyKey,
   DependencyUnavailable,
   InvalidEvents,
   MalformedBody,
@@ -34,8 +37,10 @@ const byStatus: Record<number, { slug: string; title: string }> = {
   413: { slug: 'content-too-large', title: 'Content too large' },
   415: { slug: 'unsupported-media-type', title: 'Unsupported media type' },
   422: { slug: 'invalid-events', title: 'Invalid events' },
+  429: { slug: 'too-many-requests', title: 'Too many requests' },
   500: { slug: 'internal', title: 'Internal server error' },
   503: { slug: 'unavailable', title: 'Service unavailable' },
+  504: { slug: 'commit-timeout', title: 'Not committed in time' },
 };
 
 function problem(status: number, detail: string, extra: Partial<Problem> = {}): Problem {
@@ -62,6 +67,12 @@ export function problemForError(error: unknown): Problem | undefined {
     });
   }
   if (error instanceof InvalidEvents) return problem(422, error.message, { errors: error.errors });
+  if (error instanceof InvalidIdempotencyKey)
+    return problem(400, error.message, { type: typeUri('bad-idempotency-key'), title: 'Bad Idempotency-Key' });
+  if (error instanceof CommitTimeout)
+    return problem(504, error.message, { uncommitted: error.uncommitted, timeoutMs: error.timeoutMs });
+  if (error instanceof Backpressure)
+    return problem(429, error.message, { retryAfter: error.retryAfterS });
   if (error instanceof BusUnavailable)
     return problem(503, error.message, { type: typeUri('bus-unavailable') });
   if (error instanceof DependencyUnavailable)

@@ -5,7 +5,8 @@ export interface BatchContext {
   /** The tenant the ingest key belongs to; never taken from the body. */
   tenant: string;
   receivedAt: string;
-  newId: () => string;
+  /** The id of the event at `index` when the client sent none. */
+  newId: (index: number) => string;
   maxEvents: number;
 }
 
@@ -24,7 +25,7 @@ export function validateBatch(items: unknown[], ctx: BatchContext): InboxEvent[]
   const firstIndexOfId = new Map<string, number>();
   let invalid = 0;
   items.forEach((item, index) => {
-    const result = toInboxEvent(item, ctx);
+    const result = toInboxEvent(item, { ...ctx, newId: () => ctx.newId(index) });
     if (!result.ok) {
       invalid++;
       for (const issue of result.issues) errors.push({ index, ...issue });

@@ -1,7 +1,10 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { Logger, Sql } from '@pulse/platform';
+import { CommittedPositions } from '../adapters/committed-positions.ts';
+import { InboxLag } from '../adapters/inbox-lag.ts';
 import { InboxPublisher } from '../adapters/inbox-publisher.ts';
+import { TenantRateLimiter } from '../domain/rate-limiter.ts';
 import { IngestMetrics } from '../adapters/metrics.ts';
 import { Readiness } from '../adapters/readiness.ts';
 import type { IngestSettings } from '../settings.ts';
@@ -21,6 +24,8 @@ export interface EdgeDeps {
   metrics: IngestMetrics;
   readiness: Readiness;
   inbox: InboxPublisher;
+  committed: CommittedPositions;
+  lag: InboxLag;
 }
 
 /**
@@ -36,11 +41,18 @@ export class EdgeModule {
       { provide: IngestMetrics, useValue: deps.metrics },
       { provide: Readiness, useValue: deps.readiness },
       { provide: InboxPublisher, useValue: deps.inbox },
+      { provide: CommittedPositions, useValue: deps.committed },
     ];
     const ingest: Provider[] = [
       { provide: IngestKeys, useFactory: () => new IngestKeys(deps.sql, deps.settings.INGEST_KEY_CACHE_MS) },
       IngestKeyGuard,
       IngestEventsHandler,
+      { provide: InboxLag, useValue: deps.lag },
+      {
+        provide: TenantRateLimiter,
+        useFactory: () =>
+          new TenantRateLimiter(deps.settings.INGEST_TENANT_RATE, deps.settings.INGEST_TENANT_BURST),
+      },
     ];
     return {
       module: EdgeModule,

@@ -30,6 +30,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (reply.sent) return;
     if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="pulse-ingest"');
     if (problem.status === 503) reply.header('Retry-After', '1');
+    if (problem.status === 429) reply.header('Retry-After', String(problem.retryAfter ?? 1));
     void reply
       .status(problem.status)
       .header('Content-Type', problemContentType)
@@ -70,5 +71,6 @@ const rejectReasons: Record<number, RejectReason> = {
   413: 'too_large',
   415: 'unsupported_media_type',
   422: 'invalid',
+  429: 'throttled',
   503: 'unavailable',
 };

@@ -16,22 +16,49 @@ export interface RecordBatchDeps {
   log: Logger;
   /** How long JetStream waits before redelivering a message the recorder could not handle. */
   retryDelayMs: number;
+  /** Most events in one append (one transaction); a pull of batch messages is split into several. */
+  appendMaxEvents?: number;
 }
 
 /**
- * Handles one batch of inbox messages; never throws. Valid events go to the store in one
- * transaction and are acked only after it commits; invalid ones go to the dead-letter stream and
- * are acked only after it confirms. Anything that fails is nak'ed, so JetStream redelivers it,
- * and the store's idempotency by event id makes the retry store nothing twice.
+ * Handles one pull of inbox messages; never throws. A message holds one event or, from the HTTP
+ * edge, a batch of them. Valid events go to the store in as few transactions as the append limit
+ * allows; invalid ones go to the dead-letter stream. A message is acked only once every one of
+ * its events is committed or dead-lettered; if any part failed it is nak'ed as a whole, JetStream
+ * redelivers it, and the store's idempotency by event id (and the dead-letter stream's by
+ * sequence and item) makes the retry store nothing twice.
  */
 export async function recordBatch(messages: JsMsg[], deps: RecordBatchDeps): Promise<void> {
   const plan = planBatch(messages, deps.names);
   const redelivered = messages.filter((m) => m.redelivered).length;
   if (redelivered > 0) deps.metrics.recorderRedelivered.inc(redelivered);
-  await Promise.all([deadLetterAll(plan.deadLetter, messages, deps), appendAll(plan.record, messages, deps)]);
+  const failed = new Set<number>();
+  await Promise.all([
+    deadLetterAll(plan.deadLetter, messages, deps, failed),
+    appendInChunks(plan.record, messages, deps, failed),
+  ]);
+  messages.forEach((msg, index) => (failed.has(index) ? msg.nak(deps.retryDelayMs) : msg.ack()));
 }
 
-async function appendAll(toRecord: ToRecord[], messages: JsMsg[], deps: RecordBatchDeps): Promise<void> {
+async function appendInChunks(
+  toRecord: ToRecord[],
+  messages: JsMsg[],
+  deps: RecordBatchDeps,
+  failed: Set<number>,
+): Promise<void> {
+  const max = deps.appendMaxEvents ?? 2000;
+  // Chunks run one after another: one stream's events stay in the order they arrived.
+  for (let start = 0; start < toRecord.length; start += max) {
+    await appendAll(toRecord.slice(start, start + max), messages, deps, failed);
+  }
+}
+
+async function appendAll(
+  toRecord: ToRecord[],
+  messages: JsMsg[],
+  deps: RecordBatchDeps,
+  failed: Set<number>,
+): Promise<void> {
   let pending = toRecord;
   // Each round either commits or removes at least one conflicting event, so the loop ends.
   while (pending.length > 0) {
@@ -40,7 +67,6 @@ async function appendAll(toRecord: ToRecord[], messages: JsMsg[], deps: RecordBa
     try {
       const result = await deps.store.appendMany(events);
       endTimer();
-      for (const r of pending) messages[r.index]!.ack();
       deps.metrics.recorderBatches.inc({ outcome: 'committed' });
       deps.metrics.recorderAppended.inc(result.appended);
       deps.notifier.notify(events, result.positions);
@@ -53,9 +79,15 @@ async function appendAll(toRecord: ToRecord[], messages: JsMsg[], deps: RecordBa
         pending = pending.filter((r) => r.event.id !== err.eventId);
         const reason = `id: ${err.message}`;
         await deadLetterAll(
-          conflicting.map((r) => ({ index: r.index, tenant: r.event.tenant, reason })),
+          conflicting.map((r) => ({
+            index: r.index,
+            ...(r.item !== undefined && { item: r.item, data: encoder.encode(JSON.stringify(r.event)) }),
+            tenant: r.event.tenant,
+            reason,
+          })),
           messages,
           deps,
+          failed,
         );
         continue;
       }
@@ -64,37 +96,40 @@ async function appendAll(toRecord: ToRecord[], messages: JsMsg[], deps: RecordBa
         { err, events: pending.length },
         'recorder could not append a batch; JetStream will redeliver it',
       );
-      for (const r of pending) messages[r.index]!.nak(deps.retryDelayMs);
+      for (const r of pending) failed.add(r.index);
       return;
     }
   }
 }
 
+const encoder = new TextEncoder();
+
 async function deadLetterAll(
   letters: ToDeadLetter[],
   messages: JsMsg[],
   deps: RecordBatchDeps,
+  failed: Set<number>,
 ): Promise<void> {
   await Promise.all(
-    letters.map(async ({ index, tenant, reason }) => {
+    letters.map(async ({ index, item, tenant, reason, data }) => {
       const msg = messages[index]!;
       try {
         await deps.deadLetters.publish({
           tenant,
           reason,
-          data: msg.data,
+          data: data ?? msg.data,
           subject: msg.subject,
           sequence: msg.seq,
+          ...(item !== undefined && { item }),
         });
-        msg.ack();
         deps.metrics.recorderDeadLettered.inc();
-        deps.log.warn({ subject: msg.subject, seq: msg.seq, reason }, 'recorder dead-lettered a message');
+        deps.log.warn({ subject: msg.subject, seq: msg.seq, item, reason }, 'recorder dead-lettered a message');
       } catch (err) {
         deps.log.warn(
-          { err, subject: msg.subject, seq: msg.seq },
+          { err, subject: msg.subject, seq: msg.seq, item },
           'recorder could not dead-letter a message; JetStream will redeliver it',
         );
-        msg.nak(deps.retryDelayMs);
+        failed.add(index);
       }
     }),
   );
