@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { LiveClientToServer, LiveServerToClient } from '@pulse/events';
+import type { LiveClientToServer, LiveServerToClient } from './protocol.ts';
 
 export type LiveSocket = Socket<LiveServerToClient, LiveClientToServer>;
 
@@ -18,5 +18,7 @@ export function liveSocket(): LiveSocket {
     if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000 + Math.random() * 2000);
   });
   socket = s;
+  // Browser tests cut the connection through this to prove a reconnect resumes without a gap.
+  (globalThis as { __pulseLive?: LiveSocket }).__pulseLive = s;
   return s;
 }

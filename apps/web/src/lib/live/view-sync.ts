@@ -25,8 +25,17 @@ export function beginLoading<V extends ViewName>(state: SyncState<V>): SyncState
 }
 
 export function receiveDelta<V extends ViewName>(state: SyncState<V>, delta: ViewDelta<V>): SyncState<V> {
-  if (state.phase === 'loading') return { ...state, buffer: [...state.buffer, delta] };
-  const data = applyDelta(state.data, delta);
+  return receiveDeltas(state, [delta]);
+}
+
+/** Several deltas at once (one animation frame's worth): buffered while loading, else applied together. */
+export function receiveDeltas<V extends ViewName>(
+  state: SyncState<V>,
+  deltas: readonly ViewDelta<V>[],
+): SyncState<V> {
+  if (deltas.length === 0) return state;
+  if (state.phase === 'loading') return { ...state, buffer: [...state.buffer, ...deltas] };
+  const data = applyDeltas(state.data, deltas);
   return data === state.data ? state : { phase: 'synced', data };
 }
 
@@ -38,19 +47,47 @@ export function receiveSnapshot<V extends ViewName>(
   state: SyncState<V>,
   snapshot: ViewSnapshot<V>,
 ): SyncState<V> {
-  let data: ViewData<V> = {
+  const data: ViewData<V> = {
     position: snapshot.position,
     rows: new Map(snapshot.rows.map((row) => [rowKey(snapshot.view, row), row])),
   };
-  const buffered = state.phase === 'loading' ? [...state.buffer].sort((a, b) => a.position - b.position) : [];
-  for (const delta of buffered) data = applyDelta(data, delta);
-  return { phase: 'synced', data };
+  const buffered = state.phase === 'loading' ? state.buffer : [];
+  return { phase: 'synced', data: applyDeltas(data, buffered) };
+}
+
+/**
+ * The server had every delta since the position we asked from: apply them, and whatever arrived
+ * meanwhile, to the rows we kept. Each position is applied at most once, whichever way it came.
+ * Returns undefined when we have no rows at that position (we then ask for a snapshot).
+ */
+export function receiveResume<V extends ViewName>(
+  state: SyncState<V>,
+  since: number,
+  deltas: readonly ViewDelta<V>[],
+): SyncState<V> | undefined {
+  if (!state.data || state.data.position !== since) return undefined;
+  const buffered = state.phase === 'loading' ? state.buffer : [];
+  return { phase: 'synced', data: applyDeltas(state.data, [...deltas, ...buffered]) };
 }
 
 /** Replaces rows by key; a delta at or below the data's position is already included and ignored. */
 export function applyDelta<V extends ViewName>(data: ViewData<V>, delta: ViewDelta<V>): ViewData<V> {
-  if (delta.position <= data.position) return data;
+  return applyDeltas(data, [delta]);
+}
+
+/** Applies deltas in position order, each only if newer than what is applied so far, copying the rows once. */
+export function applyDeltas<V extends ViewName>(
+  data: ViewData<V>,
+  deltas: readonly ViewDelta<V>[],
+): ViewData<V> {
+  const newer = deltas.filter((d) => d.position > data.position).sort((a, b) => a.position - b.position);
+  if (newer.length === 0) return data;
   const rows = new Map(data.rows);
-  for (const row of delta.rows) rows.set(rowKey(delta.view, row), row);
-  return { position: delta.position, rows };
+  let position = data.position;
+  for (const delta of newer) {
+    if (delta.position <= position) continue;
+    for (const row of delta.rows) rows.set(rowKey(delta.view, row), row);
+    position = delta.position;
+  }
+  return { position, rows };
 }

@@ -5,6 +5,8 @@ import {
   beginLoading,
   initialSync,
   receiveDelta,
+  receiveDeltas,
+  receiveResume,
   receiveSnapshot,
   type SyncState,
 } from './view-sync.ts';
@@ -95,6 +97,44 @@ describe('client view sync', () => {
       expect(shown(state)).toEqual({ a: 'offline', d: 'online' });
       expect(state.data?.position).toBe(25);
     });
+  });
+
+  describe('given a reconnect that resumes from the position it had', () => {
+    const synced = receiveSnapshot(initialSync<'fleet'>(), snapshot(10, [machine('a'), machine('b')]));
+
+    it('applies exactly the missed deltas and those that arrived meanwhile, each position once', () => {
+      let state = beginLoading(synced);
+      // Arrived on the socket while the resume was answered: 13 is also in the missed list.
+      state = receiveDeltas(state, [delta(13, [machine('c', { cpuPct: 13 })]), delta(14, [machine('d')])]);
+      const resumed = receiveResume(state, 10, [
+        delta(11, [machine('a', { status: 'overdue' })]),
+        delta(13, [machine('c', { cpuPct: 13 })]),
+      ])!;
+      expect(resumed.phase).toBe('synced');
+      expect(shown(resumed)).toEqual({ a: 'overdue', b: 'online', c: 'online', d: 'online' });
+      expect(resumed.data?.position).toBe(14);
+    });
+
+    it('keeps its rows when nothing was missed', () => {
+      const resumed = receiveResume(beginLoading(synced), 10, [])!;
+      expect(resumed.data).toBe(synced.data);
+    });
+
+    it('refuses a resume from a position it does not have', () => {
+      expect(receiveResume(beginLoading(synced), 9, [])).toBeUndefined();
+      expect(receiveResume(initialSync<'fleet'>(), 10, [])).toBeUndefined();
+    });
+  });
+
+  it('applies a frame of deltas out of order as if in order, and drops repeats', () => {
+    const synced = receiveSnapshot(initialSync<'fleet'>(), snapshot(10, [machine('a')]));
+    const state = receiveDeltas(synced, [
+      delta(12, [machine('a', { status: 'offline' })]),
+      delta(11, [machine('a', { status: 'overdue' })]),
+      delta(12, [machine('a', { status: 'online' })]),
+    ]);
+    expect(shown(state)).toEqual({ a: 'offline' });
+    expect(state.data?.position).toBe(12);
   });
 
   it('applyDelta never mutates the data it was given', () => {

@@ -23,13 +23,13 @@ const delta = (tenant: string, position: number, rows: MachineView[]): ViewDelta
 });
 
 describe('DeltaCoalescer', () => {
-  let emitted: { room: string; delta: ViewDelta }[];
+  let emitted: { room: string; delta: ViewDelta<'fleet'> }[];
   let coalescer: DeltaCoalescer;
 
   beforeEach(() => {
     vi.useFakeTimers();
     emitted = [];
-    coalescer = new DeltaCoalescer({ intervalMs: 100, emit: (room, d) => emitted.push({ room, delta: d }) });
+    coalescer = new DeltaCoalescer({ intervalMs: 100, emit: (room, d) => emitted.push({ room, delta: d as ViewDelta<'fleet'> }) });
   });
   afterEach(() => {
     coalescer.close();

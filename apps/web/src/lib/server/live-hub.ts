@@ -1,33 +1,36 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import type { LiveClientToServer, LiveServerToClient, ViewDelta } from '@pulse/events';
+import type { ViewDelta } from '@pulse/events';
 import type { Logger, Sql } from '@pulse/platform';
+import type { LiveClientToServer, LiveServerToClient, SubscribeReply } from '../live/protocol.ts';
 import { roomOf } from '../live/view-rows.ts';
 import { DeltaCoalescer } from './delta-coalescer.ts';
-import { readFleetSnapshot } from './fleet-snapshot.ts';
-import { SubscribeRequest } from './view-delta.schema.ts';
+import { ResumeBuffer, type ResumeBufferOptions } from './resume-buffer.ts';
+import { SubscribeRequest, viewReaders } from './views.ts';
 
 export type LiveServer = Server<LiveClientToServer, LiveServerToClient>;
 type LiveNamespace = Namespace<LiveClientToServer, LiveServerToClient>;
-type LiveSocket = Socket<LiveClientToServer, LiveServerToClient>;
-type SubscribeAck = Parameters<Parameters<LiveClientToServer['subscribe']>[1]>[0];
+export type LiveSocket = Socket<LiveClientToServer, LiveServerToClient>;
 
 export interface LiveHubOptions {
   sql: Sql;
   log: Logger;
   /** At most one delta emit per room per this many milliseconds. */
   coalesceMs?: number;
+  resume?: ResumeBufferOptions;
 }
 
 /**
- * The `/live` namespace: a client subscribes to one tenant's view and gets a snapshot in the ack,
- * then the room's deltas. The socket joins the room BEFORE the snapshot is read, so a delta
- * committed after the snapshot's transaction began is always delivered; the client drops the
- * ones at or below the snapshot's position (invariant 5).
+ * The `/live` namespace: a client subscribes to one tenant's view and gets, in the ack, either
+ * the deltas it missed since the position it names (from a bounded per-room buffer) or a
+ * snapshot; then the room's deltas. The socket joins the room BEFORE the buffer or the snapshot is
+ * read, so nothing committed afterwards is missed; the client drops what it already has by
+ * position (invariant 5).
  */
 export class LiveHub {
   readonly #nsp: LiveNamespace;
   readonly #coalescer: DeltaCoalescer;
+  readonly #buffer: ResumeBuffer;
   #available = true;
 
   constructor(
@@ -35,9 +38,13 @@ export class LiveHub {
     private readonly options: LiveHubOptions,
   ) {
     this.#nsp = io.of('/live');
+    this.#buffer = new ResumeBuffer(options.resume);
     this.#coalescer = new DeltaCoalescer({
       intervalMs: options.coalesceMs ?? 100,
-      emit: (room, delta) => this.#nsp.to(room).emit('delta', delta),
+      emit: (room, delta) => {
+        this.#buffer.record(room, delta);
+        this.#nsp.to(room).emit('delta', delta);
+      },
     });
     this.#nsp.on('connection', (socket) => {
       socket.on('subscribe', (req, ack) => {
@@ -47,23 +54,34 @@ export class LiveHub {
     });
   }
 
-  /** Fans one committed delta out to the room watching it (coalesced). */
+  get namespace(): LiveNamespace {
+    return this.#nsp;
+  }
+
+  /**
+   * From now on this node hears every delta above `floor` (the highest projection checkpoint read
+   * after its bus subscription was in place), so clients at or above it may resume.
+   */
+  listening(floor: number): void {
+    this.#buffer.reset(floor);
+  }
+
+  /** Fans one committed delta out to the room watching it (coalesced) and keeps it for resumes. */
   publish(delta: ViewDelta): void {
-    const room = roomOf(delta.tenant, delta.view);
-    // Nobody watching: dropping is safe, as whoever joins later reads a snapshot that includes it.
-    if (!this.#nsp.adapter.rooms.get(room)?.size) return;
-    this.#coalescer.push(room, delta);
+    // Even with nobody watching: a client that blinked away comes back asking for what it missed.
+    this.#coalescer.push(roomOf(delta.tenant, delta.view), delta);
   }
 
   /**
    * While the bus is down this node misses deltas, so its clients would show a board that looks
    * live but is not. It drops them instead (they reconnect, show "stale since", and retry their
-   * subscription) and refuses subscriptions until the bus is back.
+   * subscription), refuses subscriptions until the bus is back, and forgets what it buffered.
    */
   setAvailable(available: boolean): void {
     if (this.#available === available) return;
     this.#available = available;
     if (!available) {
+      this.#buffer.invalidate();
       this.#coalescer.close();
       this.#nsp.disconnectSockets(true);
     }
@@ -74,21 +92,29 @@ export class LiveHub {
     this.#nsp.disconnectSockets(true);
   }
 
-  async #subscribe(socket: LiveSocket, req: unknown): Promise<SubscribeAck> {
+  async #subscribe(socket: LiveSocket, req: unknown): Promise<SubscribeReply> {
     const parsed = SubscribeRequest.safeParse(req);
     if (!parsed.success)
       return { ok: false, error: `bad subscribe request: ${z.prettifyError(parsed.error)}` };
     if (!this.#available) return { ok: false, error: 'live updates are unavailable on this node right now' };
-    const { view, tenant } = parsed.data;
+    const { view, tenant, since } = parsed.data;
     const room = roomOf(tenant, view);
     await socket.join(room);
+    if (since !== undefined) {
+      const missed = this.#buffer.since(room, since);
+      if (missed) {
+        this.options.log.debug({ socket: socket.id, room, since, deltas: missed.length }, 'resumed');
+        return { ok: true, mode: 'resume', since, deltas: missed };
+      }
+    }
     try {
-      const snapshot = await readFleetSnapshot(this.options.sql, tenant);
+      const snapshot = await viewReaders[view]!.readSnapshot(this.options.sql, tenant);
+      this.#buffer.observe(snapshot.position);
       this.options.log.debug(
         { socket: socket.id, room, position: snapshot.position, rows: snapshot.rows.length },
         'subscribed',
       );
-      return { ok: true, snapshot };
+      return { ok: true, mode: 'snapshot', snapshot };
     } catch (err) {
       await socket.leave(room);
       this.options.log.error({ err, room }, 'snapshot failed');

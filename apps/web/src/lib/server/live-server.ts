@@ -1,13 +1,22 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import { busNames } from '@pulse/events';
-import { connectNats, createSql, type CommonSettings, type Logger } from '@pulse/platform';
+import { connectNats, createSql, type CommonSettings, type Logger, type Sql } from '@pulse/platform';
 import type { z } from 'zod';
 import { LiveHub, type LiveServer } from './live-hub.ts';
 import { subscribeViewDeltas } from './view-deltas.ts';
 
 export interface Live {
   close: () => Promise<void>;
+}
+
+/**
+ * The highest position any projection has committed. Read after the delta subscription is in
+ * place: a batch above it commits (and is published) later, so this node hears it.
+ */
+async function readFloor(sql: Sql): Promise<number> {
+  const [row] = await sql<{ position: number | null }[]>`SELECT max(position) AS position FROM projection_checkpoints`;
+  return row?.position ?? 0;
 }
 
 /**
@@ -22,11 +31,17 @@ export async function startLive(
 ): Promise<Live> {
   const sql = createSql(settings.DATABASE_URL, { max: 5, name: 'pulse-web' });
   const nc = await connectNats(settings.NATS_URL, 'pulse-web');
+  const names = busNames(settings.NATS_PREFIX);
   const io: LiveServer = new Server(httpServer, { serveClient: false, ...ioOptions });
   const hub = new LiveHub(io, { sql, log });
-  const subscription = subscribeViewDeltas(nc, busNames(settings.NATS_PREFIX), log, (delta) =>
-    hub.publish(delta),
-  );
+  const subscription = subscribeViewDeltas(nc, names, log, (delta) => hub.publish(delta));
+
+  // The server has registered the subscription once a flush round-trips; only then is the floor true.
+  const listen = async () => {
+    await nc.flush();
+    hub.listening(await readFloor(sql));
+  };
+  await listen();
 
   void (async () => {
     for await (const status of nc.status()) {
@@ -35,6 +50,7 @@ export async function startLive(
         hub.setAvailable(false);
       } else if (status.type === 'reconnect') {
         log.info('NATS reconnected: live clients may subscribe again');
+        await listen().catch((err: unknown) => log.error({ err }, 'could not read the resume floor'));
         hub.setAvailable(true);
       }
     }

@@ -27,6 +27,3 @@ export const FleetDelta = z.object({
   position: z.number().int().nonnegative(),
   rows: z.array(MachineViewRow),
 }) satisfies z.ZodType<ViewDelta<'fleet'>>;
-
-/** What a client may ask for in `subscribe`. */
-export const SubscribeRequest = z.object({ view: z.literal('fleet'), tenant: TenantId });

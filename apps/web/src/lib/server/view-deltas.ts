@@ -1,7 +1,7 @@
 import type { BusNames, ViewDelta } from '@pulse/events';
 import type { Logger, NatsConnection } from '@pulse/platform';
 import { z } from 'zod';
-import { FleetDelta } from './view-delta.schema.ts';
+import { isServedView, viewReaders } from './views.ts';
 
 /**
  * Every web node subscribes to all view deltas itself (plain core NATS, no queue group), so any
@@ -20,6 +20,8 @@ export function subscribeViewDeltas(
         return;
       }
       const target = names.parseView(msg.subject);
+      // A view this web node does not serve (yet): nobody here could be watching it.
+      if (!target || !isServedView(target.view)) return;
       let body: unknown;
       try {
         body = msg.json();
@@ -27,8 +29,8 @@ export function subscribeViewDeltas(
         log.warn({ subject: msg.subject }, 'dropped a view delta that is not JSON');
         return;
       }
-      const parsed = FleetDelta.safeParse(body);
-      if (!parsed.success || parsed.data.tenant !== target?.tenant || parsed.data.view !== target.view) {
+      const parsed = viewReaders[target.view]!.delta.safeParse(body);
+      if (!parsed.success || parsed.data.tenant !== target.tenant || parsed.data.view !== target.view) {
         const reason = parsed.success
           ? 'tenant or view differs from its subject'
           : z.prettifyError(parsed.error);

@@ -1,0 +1,51 @@
+import { browser } from '$app/environment';
+import type { ViewName } from '@pulse/events';
+import { LiveView, type ConnectionState } from './live-view.svelte.ts';
+import { liveSocket } from './socket.ts';
+
+class LiveViews {
+  #all: LiveView<ViewName>[] = [];
+  /** The same list as state; pages open views inside `$derived`, where state must not change, so it follows a tick later. */
+  #views = $state.raw<LiveView<ViewName>[]>([]);
+
+  /** The worst state of any view on screen: the header shows one truth for the whole page. */
+  connection: ConnectionState = $derived.by(() => {
+    const states = this.#views.map((v) => v.connection);
+    if (states.includes('reconnecting')) return 'reconnecting';
+    if (states.length === 0 || states.includes('connecting')) return 'connecting';
+    return 'live';
+  });
+  /** When the first of them stopped being live. */
+  staleSince: Date | null = $derived(
+    this.#views.reduce<Date | null>(
+      (min, v) => (v.staleSince && (!min || v.staleSince < min) ? v.staleSince : min),
+      null,
+    ),
+  );
+
+  get(view: ViewName, tenant: string): LiveView<ViewName> {
+    let live = this.#all.find((v) => v.view === view && v.tenant === tenant);
+    if (!live) {
+      live = new LiveView(view, tenant, liveSocket());
+      this.#all.push(live);
+      queueMicrotask(() => (this.#views = [...this.#all]));
+    }
+    return live;
+  }
+}
+
+const shared = browser ? new LiveViews() : undefined;
+
+/**
+ * The live view of one tenant, shared by every page that shows it, so moving between pages keeps
+ * one subscription. On the server it is an empty, unconnected view (pages render their shell).
+ */
+export function liveView<V extends ViewName>(view: V, tenant: string): LiveView<V> {
+  if (!shared) return new LiveView(view, tenant);
+  return shared.get(view, tenant) as unknown as LiveView<V>;
+}
+
+/** The page's connection state across every live view it has opened. */
+export function liveStatus(): { connection: ConnectionState; staleSince: Date | null } {
+  return shared ?? { connection: 'connecting', staleSince: null };
+}
