@@ -19,7 +19,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['apps/**/*.e2e.spec.ts'],
+          include: ['{apps,scripts}/**/*.e2e.spec.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: [...services.globalSetup, 'scripts/test/build-web.ts'],
           testTimeout: 90_000,
