@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { CommandBus } from '@nestjs/cqrs';
 import { busNames } from '@pulse/events';
 import { PostgresEventStore } from '@pulse/eventstore';
 import {
@@ -24,6 +25,7 @@ import { InboxPublisher } from './adapters/inbox-publisher.ts';
 import { IngestMetrics } from './adapters/metrics.ts';
 import { Readiness } from './adapters/readiness.ts';
 import { createHttpServer } from './edge/http-server.ts';
+import { CommandListener } from './edge/nats/command-listener.ts';
 import { recordBatch } from './recorder/record-batch.ts';
 import { Recorder } from './recorder/recorder.ts';
 import { IngestSettings } from './settings.ts';
@@ -51,6 +53,7 @@ await runMain(async () => {
   );
 
   const metrics = new IngestMetrics();
+  const store = new PostgresEventStore(sql);
   const app = await createHttpServer({
     settings,
     log,
@@ -60,6 +63,7 @@ await runMain(async () => {
     inbox: new InboxPublisher(js, names, nc.info?.max_payload),
     committed: new CommittedPositions(sql, settings.INGEST_COMMIT_WAIT_MS),
     lag: new InboxLag(await jetstreamManager(nc), names),
+    store,
   });
   await app.listen(settings.INGEST_PORT, settings.INGEST_HOST);
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -70,7 +74,7 @@ await runMain(async () => {
   if (settings.INGEST_ROLES.has('recorder')) {
     const deps = {
       names,
-      store: new PostgresEventStore(sql),
+      store,
       deadLetters: new DeadLetters(js, names),
       notifier: new CommittedNotifier(nc, names),
       metrics,
@@ -88,9 +92,16 @@ await runMain(async () => {
     recorder.start();
   }
 
+  let commands: CommandListener | undefined;
+  if (settings.INGEST_ROLES.has('commands')) {
+    commands = new CommandListener(nc, names, app.get(CommandBus), log);
+    commands.start();
+  }
+
   // Stop taking requests first, then let the batch in hand finish, then flush NATS and SQL.
   onShutdown(log, [
     ['http', () => app.close()],
+    ['commands', () => commands?.stop()],
     ['recorder', () => recorder?.stop()],
     ['nats', () => nc.drain()],
     ['postgres', () => sql.end({ timeout: 5 })],

@@ -1,27 +1,27 @@
 import { z } from 'zod';
 import { CommonSettings } from '@pulse/platform';
 
-export const roles = ['edge', 'recorder'] as const;
+export const roles = ['edge', 'recorder', 'commands'] as const;
 export type Role = (typeof roles)[number];
 
 const Roles = z
   .string()
-  .default('edge,recorder')
+  .default('edge,recorder,commands')
   .transform((v) =>
     v
       .split(',')
       .map((r) => r.trim())
       .filter(Boolean),
   )
-  .pipe(z.array(z.enum(roles)).min(1, 'name at least one role: edge, recorder'))
+  .pipe(z.array(z.enum(roles)).min(1, 'name at least one role: edge, recorder, commands'))
   .transform((list) => new Set<Role>(list));
 
 const Int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 /**
- * The ingest process's settings. Edge and recorder can run in one process (the default) or in
- * separate ones (INGEST_ROLES=edge / INGEST_ROLES=recorder) so each scales on its own.
+ * The ingest process's settings. Edge, recorder and command handlers run in one process (the
+ * default) or in separate ones (INGEST_ROLES=edge / recorder / commands) so each scales on its own.
  */
 export const IngestSettings = CommonSettings.extend({
   INGEST_PORT: Int(0, 65_535, 8080),

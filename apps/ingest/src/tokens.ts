@@ -3,3 +3,4 @@
  * so every constructor parameter names its token with @Inject.
  */
 export const SETTINGS = Symbol('IngestSettings');
+export const EVENT_STORE = Symbol('EventStore');

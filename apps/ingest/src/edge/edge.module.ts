@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import type { EventStore } from '@pulse/eventstore';
 import type { Logger, Sql } from '@pulse/platform';
 import { CommittedPositions } from '../adapters/committed-positions.ts';
 import { InboxLag } from '../adapters/inbox-lag.ts';
@@ -8,7 +9,8 @@ import { TenantRateLimiter } from '../domain/rate-limiter.ts';
 import { IngestMetrics } from '../adapters/metrics.ts';
 import { Readiness } from '../adapters/readiness.ts';
 import type { IngestSettings } from '../settings.ts';
-import { SETTINGS } from '../tokens.ts';
+import { EVENT_STORE, SETTINGS } from '../tokens.ts';
+import { RunAlertCommandHandler } from '../commands/run-alert-command.handler.ts';
 import { IngestKeyGuard } from './auth/ingest-key.guard.ts';
 import { IngestKeys } from './auth/ingest-keys.ts';
 import { EventsController } from './ingest/events.controller.ts';
@@ -26,6 +28,7 @@ export interface EdgeDeps {
   inbox: InboxPublisher;
   committed: CommittedPositions;
   lag: InboxLag;
+  store: EventStore;
 }
 
 /**
@@ -36,6 +39,7 @@ export interface EdgeDeps {
 export class EdgeModule {
   static register(deps: EdgeDeps): DynamicModule {
     const edge = deps.settings.INGEST_ROLES.has('edge');
+    const commands = deps.settings.INGEST_ROLES.has('commands');
     const values: Provider[] = [
       { provide: SETTINGS, useValue: deps.settings },
       { provide: IngestMetrics, useValue: deps.metrics },
@@ -56,9 +60,13 @@ export class EdgeModule {
     ];
     return {
       module: EdgeModule,
-      imports: edge ? [CqrsModule.forRoot()] : [],
+      imports: edge || commands ? [CqrsModule.forRoot()] : [],
       controllers: [HealthController, MetricsController, ...(edge ? [EventsController] : [])],
-      providers: [...values, ...(edge ? ingest : [])],
+      providers: [
+        ...values,
+        ...(edge ? ingest : []),
+        ...(commands ? [{ provide: EVENT_STORE, useValue: deps.store }, RunAlertCommandHandler] : []),
+      ],
     };
   }
 }
