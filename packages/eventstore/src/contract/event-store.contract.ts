@@ -310,6 +310,11 @@ export function eventStoreContract(
               expectIncreasing(order);
               const ids = order.map((e) => e.id);
               expect(new Set(ids).size).toBe(total);
+              // Each stream's versions are dense and in the global order too.
+              for (const name of names) {
+                const versions = order.filter((e) => e.stream === name).map((e) => e.streamVersion);
+                expect(versions).toEqual(versions.map((_, i) => i));
+              }
 
               expect((await liveSeen).map((e) => e.id)).toEqual(ids);
               await live.return();

@@ -1,7 +1,6 @@
 import type { Sql as PoolSql } from 'postgres';
 import type { AppendResult, ExpectedVersion, NewEvent } from '../port.ts';
 import { DuplicateEventConflict, WrongExpectedVersion } from '../port.ts';
-import type { InsertedRow } from './insert-events.ts';
 import { storedEvents } from './stored-events.ts';
 import { AppendRace, writeEvents, type WriteOptions } from './write-events.ts';
 
@@ -17,12 +16,13 @@ export async function appendToStream(
 ): Promise<AppendResult> {
   if (events.length === 0) throw new Error('append needs at least one event');
   const own = events.map((e) => ({ ...e, stream }));
-  // A retry of a committed append is rare: insert first, and look at what is stored only if the
-  // id key refuses one of these events.
+  // A retry of a committed append is rare: insert first, and look at what is stored only if that
+  // fails.
   try {
     return await insert(sql, stream, own, expectedVersion, options);
   } catch (err) {
-    if (!(err instanceof AppendRace)) throw err;
+    // The stream moved on, or an id is taken: either may be this very append, committed before.
+    if (!(err instanceof AppendRace) && !(err instanceof WrongExpectedVersion)) throw err;
   }
   for (let attempt = 1; ; attempt++) {
     try {
@@ -53,7 +53,7 @@ async function appendUnlessStored(
   return { nextVersion: last.stream_version, lastPosition: last.position };
 }
 
-/** The expected version is checked on the rows inserted, before COMMIT: that check is the one that counts. */
+/** The expected version is checked under the append lock, where it cannot change before COMMIT. */
 async function insert(
   sql: PoolSql,
   stream: string,
@@ -61,31 +61,9 @@ async function insert(
   expectedVersion: ExpectedVersion,
   options: WriteOptions,
 ): Promise<AppendResult> {
-  const verify =
-    expectedVersion === 'any'
-      ? undefined
-      : (inserted: InsertedRow[]) => {
-          const actual = firstVersion(inserted) - 1;
-          if (!versionMatches(expectedVersion, actual)) throw new WrongExpectedVersion(stream, expectedVersion, actual);
-        };
-  const rows = await writeEvents(sql, events, { ...options, verify });
+  const rows = await writeEvents(sql, events, { ...options, expectedVersion });
   const last = rows.reduce((a, b) => (a.position > b.position ? a : b));
   return { nextVersion: last.stream_version, lastPosition: last.position };
 }
 
-function firstVersion(rows: InsertedRow[]): number {
-  return Math.min(...rows.map((r) => r.stream_version));
-}
-
-export function versionMatches(expected: ExpectedVersion, actual: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1;
-    case 'stream_exists':
-      return actual >= 0;
-    default:
-      return expected === actual;
-  }
-}
+export { versionMatches } from './version-matches.ts';

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@pulse/events';
 import type { ReadAllOptions } from '../port.ts';
-import { notExpired, retentionJoins, settled, type CategoryMaxAge } from './retention-filter.ts';
+import { notExpired, settled, type CategoryMaxAge } from './retention-filter.ts';
 import { selectEvent, toRecordedEvent, type EventRow, type Sql } from './rows.ts';
 
 /**
@@ -17,13 +17,13 @@ export function readAllQuery(sql: Sql, options: ReadAllOptions, categoryMaxAge: 
   const { fromPosition = 0, limit = 1000, filter = {} } = options;
   return sql<EventRow[]>`
     SELECT ${selectEvent(sql)}
-    FROM events e ${retentionJoins(sql, categoryMaxAge)}
+    FROM events e
     WHERE e.position > ${fromPosition}
       AND ${settled(sql)}
       ${filter.tenant ? sql`AND e.tenant = ${filter.tenant}` : sql``}
       ${filter.types?.length ? sql`AND e.type = ANY(${filter.types}::text[])` : sql``}
       ${filter.streamPrefix ? sql`AND e.stream LIKE ${escapeLike(filter.streamPrefix) + '%'}` : sql``}
-      AND ${notExpired(sql)}
+      AND ${notExpired(sql, categoryMaxAge)}
     ORDER BY e.position
     LIMIT ${limit}`;
 }

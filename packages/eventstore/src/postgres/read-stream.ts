@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@pulse/events';
 import type { ReadStreamOptions } from '../port.ts';
-import { notExpired, retentionJoins, type CategoryMaxAge } from './retention-filter.ts';
+import { notExpired, type CategoryMaxAge } from './retention-filter.ts';
 import { selectEvent, toRecordedEvent, type EventRow, type Sql } from './rows.ts';
 
 /**
@@ -17,10 +17,10 @@ export async function readStream(
   const backwards = options.direction === 'backwards';
   const rows = await sql<EventRow[]>`
     SELECT ${selectEvent(sql)}
-    FROM events e ${retentionJoins(sql, categoryMaxAge)}
+    FROM events e
     WHERE e.stream = ${stream}
       ${backwards ? sql`AND e.stream_version <= ${options.from ?? 2_147_483_647}` : sql`AND e.stream_version >= ${options.from ?? 0}`}
-      AND ${notExpired(sql)}
+      AND ${notExpired(sql, categoryMaxAge)}
     ORDER BY e.stream_version ${backwards ? sql`DESC` : sql`ASC`}
     LIMIT ${limit}`;
   return rows.map(toRecordedEvent);

@@ -4,22 +4,30 @@ import type { Sql } from './rows.ts';
 export type CategoryMaxAge = Readonly<Record<string, number>>;
 
 /**
- * Joins each row of `events e` to its retention: the stream's metadata (m) and its category's
- * default maxAge (c). Both are small, so PostgreSQL hashes them and keeps reading in index order.
+ * Keeps the rows of `events e` that retention still allows: not below the stream's truncateBefore,
+ * not older than the stream's maxAge or, without one, its category's default.
+ *
+ * Written for the common case, where few streams have metadata and nearly every row is kept, so a
+ * read of thousands of rows pays almost nothing per row: whether any metadata exists is asked once
+ * per statement (an InitPlan), and the per-stream lookups run only when it does (OR short-circuits);
+ * a category default is a prefix test and a time comparison, and only a row that fails it looks
+ * for a stream maxAge that would keep it.
  */
-export function retentionJoins(sql: Sql, categoryMaxAge: CategoryMaxAge) {
-  const categories = Object.keys(categoryMaxAge);
-  return sql`
-    LEFT JOIN stream_metadata m ON m.stream = e.stream
-    LEFT JOIN unnest(${categories}::text[], ${categories.map((c) => categoryMaxAge[c]!)}::int[]) AS c(category, max_age)
-      ON c.category = split_part(e.stream, '-', 1)`;
-}
-
-/** Keeps the rows that truncateBefore and maxAge (the stream's, else its category's) still allow. */
-export function notExpired(sql: Sql) {
-  return sql`e.stream_version >= coalesce(m.truncate_before, 0)
-    AND (coalesce(m.max_age, c.max_age) IS NULL
-         OR e.recorded_at >= now() - make_interval(secs => coalesce(m.max_age, c.max_age)))`;
+export function notExpired(sql: Sql, categoryMaxAge: CategoryMaxAge) {
+  const anyMetadata = sql`(SELECT EXISTS (SELECT 1 FROM stream_metadata))`;
+  const byStream = sql`
+    (NOT ${anyMetadata} OR NOT EXISTS (
+      SELECT 1 FROM stream_metadata m
+      WHERE m.stream = e.stream
+        AND (e.stream_version < m.truncate_before OR e.recorded_at < now() - make_interval(secs => m.max_age))))`;
+  const byCategory = Object.entries(categoryMaxAge).map(
+    ([category, maxAge]) => sql`
+      AND (left(e.stream, ${category.length + 1}) <> ${category + '-'}
+           OR e.recorded_at >= now() - make_interval(secs => ${maxAge})
+           OR (${anyMetadata} AND EXISTS (
+             SELECT 1 FROM stream_metadata m WHERE m.stream = e.stream AND m.max_age IS NOT NULL)))`,
+  );
+  return sql`${byStream} ${byCategory}`;
 }
 
 /**

@@ -1,6 +1,9 @@
 import type { Sql as PoolSql } from 'postgres';
-import type { NewEvent } from '../port.ts';
+import type { ExpectedVersion, NewEvent } from '../port.ts';
+import { WrongExpectedVersion } from '../port.ts';
+import { versionMatches } from './version-matches.ts';
 import { insertEvents, type InsertedRow } from './insert-events.ts';
+import { reservePositions, type Reservation } from './reserve-positions.ts';
 import { APPEND_LOCK_KEY, EVENTS_CHANNEL } from './rows.ts';
 
 /**
@@ -15,11 +18,11 @@ export class AppendRace extends Error {
 }
 
 export interface WriteOptions {
-  /** Checks the inserted rows before COMMIT; a throw rolls the append back (expected versions). */
-  verify?: (rows: InsertedRow[]) => void;
+  /** Checked against the stream's version under the lock (single-stream appends). */
+  expectedVersion?: ExpectedVersion;
   /**
-   * Runs after the positions are assigned and before COMMIT. Only the gap-safety test uses it, to
-   * hold a transaction open while later ones commit.
+   * Runs after the positions are assigned and the rows inserted, before COMMIT. Only the
+   * gap-safety test uses it, to hold a transaction open while later ones commit.
    */
   beforeCommit?: () => Promise<void>;
 }
@@ -28,17 +31,18 @@ export interface WriteOptions {
  * Stores events in one transaction, numbering them on from each stream's version, and returns the
  * inserted rows (ids lower-case, as PostgreSQL prints a uuid).
  *
- * Why a reader never skips an event (invariant 3). A position is taken from a sequence when a row
- * is inserted, but becomes visible when its transaction commits, and commits finish in any order:
- * "position > checkpoint" alone would skip position 10 if 11 committed first and a reader moved its
- * checkpoint past 11 before 10 committed. So:
+ * Why a reader never skips an event (invariant 3). A position is taken from a sequence when it is
+ * reserved, but becomes visible when its transaction commits, and commits finish in any order:
+ * "position > checkpoint" alone would skip position 10 if 11 committed first and a reader moved
+ * its checkpoint past 11 before 10 committed. So:
  *
- * 1. One statement (insert-events.ts) is the transaction's first write, so the transaction id
- *    (xid8, the transaction_id column's default) and every position of the batch are assigned in
- *    it, and it runs under a session advisory lock. Writers therefore take xids and positions in the same
- *    order: if position p < q, then xid(p) <= xid(q).
- * 2. The lock is released before COMMIT, so commits and their WAL flushes run concurrently and
- *    PostgreSQL groups them (one fsync for many writers); only that statement is serialised.
+ * 1. One statement (reserve-positions.ts), run under a session advisory lock, makes the
+ *    transaction's first write (it locks and bumps the streams' rows), so the transaction id (xid)
+ *    is assigned in it, and takes every position of the batch. Writers therefore take xids and
+ *    positions in the same order: if position p < q, then xid(p) <= xid(q). The rows are inserted
+ *    later with those positions, and their transaction_id column defaults to that same xid.
+ * 2. The lock is released right after that statement: the inserts of different writers, their
+ *    commits and WAL flushes run concurrently (PostgreSQL groups the flushes).
  * 3. Readers return only rows with transaction_id < pg_snapshot_xmin(current snapshot): every
  *    transaction below xmin has finished, committed or rolled back. If a reader returns q, then
  *    for every p < q, xid(p) <= xid(q) < xmin, so p's transaction has finished and p is visible in
@@ -46,49 +50,61 @@ export interface WriteOptions {
  *    "transaction_id < xmin ... ORDER BY position LIMIT n" returns no hole.
  *
  * The flaw to avoid: an xid assigned before the lock (an earlier write in the same transaction)
- * breaks step 1, as would a second position-assigning statement after releasing the lock: a
- * transaction with a lower xid would then own a higher position, and a reader whose xmin lies
- * between the two xids would return that higher position while the lower one is still open.
- * Hence one statement per transaction, on a connection of its own that begins here.
+ * breaks step 1, as would taking more positions after releasing the lock: a transaction with a
+ * lower xid would then own a higher position, and a reader whose xmin lies between the two xids
+ * would return that higher position while the lower one is still open. Hence one reservation per
+ * transaction, on a connection of its own that begins here.
  *
- * The prices: xids are cluster-wide, so any transaction with an xid that stays open anywhere in
- * the cluster (another database included) holds xmin back, which delays readers, never makes
- * them skip, until it ends. And an append to a stream whose previous append has not committed yet
- * waits for that commit inside the lock (insert-events.ts), so the other writers queue for that
- * one fsync; appends to different streams never do.
+ * Stream versions follow positions too: an append to a stream whose previous append has not
+ * committed waits for that commit before it is numbered (reserve-positions.ts).
+ *
+ * The price: xids are cluster-wide, so any transaction with an xid that stays open anywhere in the
+ * cluster (another database included) holds xmin back, which delays readers, never makes them
+ * skip, until it ends.
  *
  * A session lock survives ROLLBACK, so it is released in every path, after the rollback. NOTIFY
  * runs after COMMIT in its own tiny transaction: a NOTIFY inside the append transaction takes a
  * cluster-wide lock that is held through the commit's fsync and would serialise commits again.
  */
 export async function writeEvents(sql: PoolSql, events: NewEvent[], options: WriteOptions = {}): Promise<InsertedRow[]> {
+  const expected = options.expectedVersion ?? 'any';
   const conn = await sql.reserve();
   try {
-    // The server runs lock, insert and unlock back to back, so the lock is held for the
-    // statement's execution only, never for a network round trip. execute() fixes the order.
-    const assign = [
+    // One flight: the server runs lock, reservation and unlock back to back, so the lock is held
+    // for that statement only, never for a network round trip; the insert follows at once.
+    // execute() fixes the order. Generic plans: a custom plan would parse the batch's JSON while
+    // planning as well as while running.
+    const flight = [
       conn`BEGIN`.execute(),
+      conn`SET LOCAL plan_cache_mode = force_generic_plan`.execute(),
       conn`SELECT pg_advisory_lock(${APPEND_LOCK_KEY})`.execute(),
-      insertEvents(conn, events).execute(),
+      reservePositions(conn, events).execute(),
       conn`SELECT pg_advisory_unlock(${APPEND_LOCK_KEY})`.execute(),
+      insertEvents(conn, events).execute(),
     ];
     const commit = () => [
       conn`COMMIT`.execute(),
       // The payload is a committed position. A lost notification only delays readers (they poll).
       conn`SELECT pg_notify(${EVENTS_CHANNEL}, (SELECT max(position) FROM events)::text)`.execute().catch(() => {}),
     ];
-    if (!options.verify && !options.beforeCommit) {
-      // Nothing to look at before COMMIT: one flight, one round trip for the whole append.
-      const [, , inserted] = await Promise.all([...assign, ...commit()]);
-      return inserted as InsertedRow[];
+    // Nothing to look at before COMMIT: the whole append is one round trip.
+    if (expected === 'any' && !options.beforeCommit) {
+      const results = await Promise.all([...flight, ...commit()]);
+      return results[5] as InsertedRow[];
     }
-    const [, , inserted] = await Promise.all(assign);
-    options.verify?.(inserted as InsertedRow[]);
+    const results = await Promise.all(flight);
+    if (expected !== 'any') {
+      // The version the stream had under the lock, where no other append could move it.
+      const stream = events[0]!.stream;
+      const { versions } = JSON.parse((results[3] as { reservation: string }[])[0]!.reservation) as Reservation;
+      const actual = versions[stream]! - events.length;
+      if (!versionMatches(expected, actual)) throw new WrongExpectedVersion(stream, expected, actual);
+    }
     await options.beforeCommit?.();
     await Promise.all(commit());
-    return inserted as InsertedRow[];
+    return results[5] as InsertedRow[];
   } catch (err) {
-    // Pipelined after a failure, COMMIT has answered ROLLBACK; after verify, this rolls back.
+    // Pipelined after a failure, COMMIT has answered ROLLBACK; this ends any other case.
     await conn`ROLLBACK`.catch(() => {});
     await conn`SELECT pg_advisory_unlock(${APPEND_LOCK_KEY})`.catch(() => {});
     throw classify(err);
