@@ -47,6 +47,8 @@ export const IngestSettings = CommonSettings.extend({
   RECORDER_RETRY_DELAY_MS: Int(0, 600_000, 2000),
   /** Most events the recorder appends in one transaction. */
   RECORDER_APPEND_MAX_EVENTS: Int(1, 50_000, 2000),
+  /** Appends the recorder keeps in flight at once, each for its own share of the streams. */
+  RECORDER_APPEND_LANES: Int(1, 16, 3),
 });
 
 export type IngestSettings = z.infer<typeof IngestSettings>;

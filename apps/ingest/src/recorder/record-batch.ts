@@ -18,6 +18,8 @@ export interface RecordBatchDeps {
   retryDelayMs: number;
   /** Most events in one append (one transaction); a pull of batch messages is split into several. */
   appendMaxEvents?: number;
+  /** Appends in flight at once, each for its own share of the streams. */
+  appendLanes?: number;
 }
 
 /**
@@ -40,6 +42,11 @@ export async function recordBatch(messages: JsMsg[], deps: RecordBatchDeps): Pro
   messages.forEach((msg, index) => (failed.has(index) ? msg.nak(deps.retryDelayMs) : msg.ack()));
 }
 
+/**
+ * Splits the events into lanes by stream, so several transactions are in flight at once (the
+ * store lets inserts and commits of different writers overlap) while each stream's events stay
+ * in one lane, in the order they arrived. Within a lane, chunks run one after another.
+ */
 async function appendInChunks(
   toRecord: ToRecord[],
   messages: JsMsg[],
@@ -47,10 +54,23 @@ async function appendInChunks(
   failed: Set<number>,
 ): Promise<void> {
   const max = deps.appendMaxEvents ?? 2000;
-  // Chunks run one after another: one stream's events stay in the order they arrived.
-  for (let start = 0; start < toRecord.length; start += max) {
-    await appendAll(toRecord.slice(start, start + max), messages, deps, failed);
-  }
+  const laneCount = Math.max(1, Math.min(deps.appendLanes ?? 1, Math.ceil(toRecord.length / 250)));
+  const lanes: ToRecord[][] = Array.from({ length: laneCount }, () => []);
+  for (const r of toRecord) lanes[laneCount === 1 ? 0 : laneOf(r.event.stream, laneCount)]!.push(r);
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (let start = 0; start < lane.length; start += max) {
+        await appendAll(lane.slice(start, start + max), messages, deps, failed);
+      }
+    }),
+  );
+}
+
+/** A cheap, stable hash of the stream name (FNV-1a) picks its lane. */
+function laneOf(stream: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < stream.length; i++) h = Math.imul(h ^ stream.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % lanes;
 }
 
 async function appendAll(

@@ -1,0 +1,216 @@
+/**
+ * `npm run bench:ingest`: sustained HTTP ingest through the whole write path, on loopback only.
+ *
+ *   HTTP batches of 500 → edge validates → one JetStream message per batch → 202
+ *   → recorder pulls, validates again, appends in one transaction → acks
+ *
+ * Starts apps/ingest as a child process (edge + recorder, as `npm start` runs it) on a fresh
+ * database and a NATS prefix of its own, drives it with CONCURRENCY keep-alive clients for SECONDS,
+ * then waits until every accepted event is committed in the store. In the same run it measures the
+ * raw JetStream publish rate (one Node process, one message per event, 500 in flight, file storage)
+ * as the ceiling the issue names. Everything it created is removed at the end.
+ *
+ *   BENCH_SECONDS (10), BENCH_CONCURRENCY (6), BENCH_BATCH (500), BENCH_SPLIT (1: edge and
+ *   recorder as two processes; 0: one process with every role)
+ */
+import http from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import postgres from 'postgres';
+import { busNames } from '@pulse/events';
+import {
+  addIngestKey,
+  connectNats,
+  createSql,
+  deleteBus,
+  generateIngestKey,
+  migrate,
+  provisionBus,
+  upsertTenant,
+} from '@pulse/platform';
+import { freePort, startApp } from '@pulse/testkit';
+import { ensureServices, withDatabase } from '../scripts/services.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 6);
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const MACHINES = 2000;
+const SPLIT = process.env.BENCH_SPLIT !== '0';
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A batch body with fresh ids, built before the clock starts so the client spends little CPU. */
+function batchBody(seed: number): string {
+  const events = Array.from({ length: BATCH }, (_, i) => {
+    const m = `m-${(seed * BATCH + i) % MACHINES}`;
+    return {
+      id: randomUUID(),
+      type: 'machine.heartbeat',
+      occurredAt: new Date().toISOString(),
+      source: `agent:${m}`,
+      data: {
+        machineId: m, hostname: m, os: 'Debian 12', cpuPct: 21.5, memPct: 43, diskPct: 61.2,
+        uptimeS: 86400, agentVersion: '1.0.0',
+      },
+    };
+  });
+  return JSON.stringify(events);
+}
+
+async function rawPublishRate(natsUrl: string): Promise<number> {
+  const nc = await connectNats(natsUrl, 'pulse-bench-raw');
+  const jsm = await jetstreamManager(nc);
+  const name = `BENCHRAW_${randomBytes(3).toString('hex').toUpperCase()}`;
+  const subject = `benchraw.${name.toLowerCase()}`;
+  await jsm.streams.add({ name, subjects: [`${subject}.>`], storage: 'file' as never, duplicate_window: nanos(120_000) });
+  try {
+    const js = jetstream(nc);
+    const body = batchBody(0);
+    const one = JSON.stringify((JSON.parse(body) as unknown[])[0]);
+    const total = 60_000;
+    const inFlight = 500;
+    let next = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < total) {
+          next++;
+          await js.publish(`${subject}.machine.heartbeat`, one, { msgID: randomUUID() });
+        }
+      }),
+    );
+    return total / ((performance.now() - start) / 1000);
+  } finally {
+    await jsm.streams.delete(name).catch(() => {});
+    await nc.drain();
+  }
+}
+
+function post(agent: http.Agent, port: number, key: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1', port, path: '/v1/events', method: 'POST', agent,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function main() {
+  const services = await ensureServices(log);
+  const dbName = `pulse_bench_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(withDatabase(services.postgresServerUrl, 'postgres'), { max: 1, onnotice: () => {} });
+  await admin`CREATE DATABASE ${admin(dbName)}`;
+  const url = withDatabase(services.postgresServerUrl, dbName);
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  const names = busNames(prefix);
+  const nc = await connectNats(services.natsUrl, 'pulse-bench');
+  const sql = createSql(url, { max: 2, name: 'pulse-bench' });
+  let ingest: ReturnType<typeof startApp> | undefined;
+  let recorder: ReturnType<typeof startApp> | undefined;
+  try {
+    await migrate(url);
+    await provisionBus(nc, names);
+    const key = generateIngestKey('bench');
+    await upsertTenant(sql, { id: 'bench', name: 'Bench' });
+    await addIngestKey(sql, 'bench', key, 'bench');
+
+    log('measuring the raw JetStream publish rate (the ceiling) …');
+    const raw = await rawPublishRate(services.natsUrl);
+
+    const port = await freePort();
+    const env = {
+      DATABASE_URL: url, NATS_URL: services.natsUrl, NATS_PREFIX: prefix, LOG_LEVEL: 'warn', INGEST_TENANT_RATE: '0',
+    };
+    // Edge and recorder as two processes (the scale-out shape), so each has a core's event loop.
+    ingest = startApp('ingest', { ...env, INGEST_PORT: String(port), INGEST_ROLES: SPLIT ? 'edge,commands' : 'edge,recorder,commands' });
+    if (SPLIT) recorder = startApp('ingest', { ...env, INGEST_PORT: String(await freePort()), INGEST_ROLES: 'recorder' });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    const bodies = Array.from({ length: Math.ceil((SECONDS * 40_000) / BATCH) + CONCURRENCY * 4 }, (_, i) => batchBody(i));
+    log(`built ${bodies.length} bodies of ${BATCH} events; warming up …`);
+    for (let i = 0; i < 4; i++) await post(agent, port, key, batchBody(1_000_000 + i));
+
+    const latencies: number[] = [];
+    const statuses = new Map<number, number>();
+    let nextBody = 0;
+    let accepted = 0;
+    const start = performance.now();
+    const deadline = start + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < deadline && nextBody < bodies.length) {
+          const body = bodies[nextBody++]!;
+          const t0 = performance.now();
+          const status = await post(agent, port, key, body);
+          latencies.push(performance.now() - t0);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          if (status === 202) accepted += BATCH;
+        }
+      }),
+    );
+    const acceptSeconds = (performance.now() - start) / 1000;
+    log(`accepted ${accepted} events in ${acceptSeconds.toFixed(1)} s; waiting for the store …`);
+
+    const expected = accepted + 4 * BATCH;
+    let stored = 0;
+    while (performance.now() - start < (SECONDS + 120) * 1000) {
+      const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM events`;
+      stored = row!.n;
+      if (stored >= expected) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const commitSeconds = (performance.now() - start) / 1000;
+    agent.destroy();
+
+    latencies.sort((a, b) => a - b);
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    const lines = [
+      `## Ingest (\`npm run bench:ingest\`, ${new Date().toISOString().slice(0, 10)})`,
+      '',
+      `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}; ${SPLIT ? 'ingest as two processes (edge + commands, recorder)' : 'ingest as one process (edge + recorder + commands)'}, NATS and PostgreSQL on this machine, loopback only. ${CONCURRENCY} keep-alive HTTP clients, batches of ${BATCH} heartbeats, ${SECONDS} s.`,
+      '',
+      '| measure | figure |',
+      '| --- | --- |',
+      `| raw JetStream publish, one Node process, one message per event, 500 in flight (ceiling) | ${fmt(raw)} msg/s |`,
+      `| accepted (HTTP 202 after the JetStream ack) | ${fmt(accepted / acceptSeconds)} events/s |`,
+      `| committed in the event store (from the first request to the last commit) | ${fmt((stored - 4 * BATCH) / commitSeconds)} events/s |`,
+      `| latency per batch of ${BATCH}: p50 / p99 / max | ${latencies.length ? `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} / ${latencies.at(-1)!.toFixed(1)} ms` : 'n/a'} |`,
+      `| responses | ${[...statuses].map(([s, n]) => `${n} × ${s}`).join(', ')} |`,
+      `| stored / expected | ${fmt(stored)} / ${fmt(expected)} |`,
+    ];
+    console.log(lines.join('\n'));
+    if (stored < expected) process.exitCode = 1;
+  } finally {
+    await ingest?.stop();
+    await recorder?.stop();
+    await sql.end({ timeout: 2 });
+    await deleteBus(nc, names).catch(() => {});
+    await nc.drain();
+    await admin`DROP DATABASE IF EXISTS ${admin(dbName)} WITH (FORCE)`;
+    await admin.end();
+    await services.stop();
+  }
+}
+
+await main();
