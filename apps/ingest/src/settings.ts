@@ -41,6 +41,8 @@ export const IngestSettings = CommonSettings.extend({
   INGEST_TENANT_RATE: Int(0, 10_000_000, 100_000),
   /** The bucket's size: the most events a tenant may send in one burst. */
   INGEST_TENANT_BURST: Int(1, 10_000_000, 200_000),
+  /** How long a machine token lives without a heartbeat (each heartbeat starts it again). */
+  MACHINE_TOKEN_TTL_S: Int(60, 365 * 24 * 3600, 30 * 24 * 3600),
   /** Most messages the recorder pulls at once (a message holds one event or an HTTP batch). */
   RECORDER_BATCH_SIZE: Int(1, 10_000, 500),
   /** How long a batch that failed to commit waits before JetStream redelivers it. */

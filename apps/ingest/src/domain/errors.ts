@@ -124,3 +124,41 @@ export class Backpressure extends Error {
     super(reason);
   }
 }
+
+export class UnknownProvisioningSecret extends Error {
+  override name = 'UnknownProvisioningSecret';
+  constructor() {
+    super('send the tenant provisioning secret as "Authorization: Bearer <secret>"; this one is missing, unknown or revoked');
+  }
+}
+
+/** A machine token that cannot be used, and why: `unknown`, `expired` or `revoked`. */
+export class MachineTokenRefused extends Error {
+  override name = 'MachineTokenRefused';
+  constructor(readonly reason: 'missing' | 'unknown' | 'expired' | 'revoked') {
+    super(
+      {
+        missing: 'send the machine token as "Authorization: Bearer <token>"',
+        unknown: 'the machine token is unknown',
+        expired: 'the machine token has expired; register the machine again',
+        revoked: 'the machine token was revoked or replaced by a newer one; register the machine again',
+      }[reason],
+    );
+  }
+}
+
+/** A request body (other than an event batch) that fails its schema. */
+export class InvalidRequest extends Error {
+  override name = 'InvalidRequest';
+  constructor(
+    detail: string,
+    readonly errors: { path: string; message: string }[] = [],
+  ) {
+    super(detail);
+  }
+}
+
+/** The request clashes with what is stored (e.g. a machine id held by another fingerprint). */
+export class Conflict extends Error {
+  override name = 'Conflict';
+}

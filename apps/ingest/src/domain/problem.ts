@@ -1,4 +1,8 @@
 import {
+  Conflict,
+  InvalidRequest,
+  MachineTokenRefused,
+  UnknownProvisioningSecret,
   Backpressure,
   BusUnavailable,
   CommitTimeout,
@@ -34,6 +38,7 @@ const byStatus: Record<number, { slug: string; title: string }> = {
   403: { slug: 'forbidden', title: 'Forbidden' },
   404: { slug: 'not-found', title: 'Not found' },
   405: { slug: 'method-not-allowed', title: 'Method not allowed' },
+  409: { slug: 'conflict', title: 'Conflict' },
   413: { slug: 'content-too-large', title: 'Content too large' },
   415: { slug: 'unsupported-media-type', title: 'Unsupported media type' },
   422: { slug: 'invalid-events', title: 'Invalid events' },
@@ -67,6 +72,16 @@ export function problemForError(error: unknown): Problem | undefined {
     });
   }
   if (error instanceof InvalidEvents) return problem(422, error.message, { errors: error.errors });
+  if (error instanceof UnknownProvisioningSecret) return problem(401, error.message);
+  if (error instanceof MachineTokenRefused)
+    return problem(401, error.message, { type: typeUri(`machine-token-${error.reason}`), reason: error.reason });
+  if (error instanceof InvalidRequest)
+    return problem(422, error.message, {
+      type: typeUri('invalid-request'),
+      title: 'Invalid request',
+      errors: error.errors.map((e) => ({ index: 0, ...e })),
+    });
+  if (error instanceof Conflict) return problem(409, error.message);
   if (error instanceof InvalidIdempotencyKey)
     return problem(400, error.message, { type: typeUri('bad-idempotency-key'), title: 'Bad Idempotency-Key' });
   if (error instanceof CommitTimeout)

@@ -15,6 +15,9 @@ import { IngestKeyGuard } from './auth/ingest-key.guard.ts';
 import { IngestKeys } from './auth/ingest-keys.ts';
 import { EventsController } from './ingest/events.controller.ts';
 import { IngestEventsHandler } from './ingest/ingest-events.handler.ts';
+import { MachinesController } from './machines/machines.controller.ts';
+import { MachinesService } from './machines/machines.service.ts';
+import { MachineTokens } from '../adapters/machine-tokens.ts';
 import { HealthController } from './ops/health.controller.ts';
 import { MetricsController } from './ops/metrics.controller.ts';
 
@@ -51,6 +54,8 @@ export class EdgeModule {
       { provide: IngestKeys, useFactory: () => new IngestKeys(deps.sql, deps.settings.INGEST_KEY_CACHE_MS) },
       IngestKeyGuard,
       IngestEventsHandler,
+      { provide: MachineTokens, useFactory: () => new MachineTokens(deps.sql, deps.settings.MACHINE_TOKEN_TTL_S) },
+      MachinesService,
       { provide: InboxLag, useValue: deps.lag },
       {
         provide: TenantRateLimiter,
@@ -61,7 +66,7 @@ export class EdgeModule {
     return {
       module: EdgeModule,
       imports: edge || commands ? [CqrsModule.forRoot()] : [],
-      controllers: [HealthController, MetricsController, ...(edge ? [EventsController] : [])],
+      controllers: [HealthController, MetricsController, ...(edge ? [EventsController, MachinesController] : [])],
       providers: [
         ...values,
         ...(edge ? ingest : []),
