@@ -5,13 +5,17 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Sql } from 'postgres';
-import { busNames } from '@pulse/events';
+import { busNames, type ViewDelta } from '@pulse/events';
 import type { EventStore } from '@pulse/eventstore';
 import type { Logger, NatsConnection } from '@pulse/platform';
 import { deltaPublisher } from './adapters/delta-publisher.ts';
+import { LagMonitor } from './adapters/lag-monitor.ts';
 import { acquireLeadership } from './adapters/leader-lock.ts';
+import { startMetricsServer } from './adapters/metrics-server.ts';
 import { HeartbeatAbsenceManager } from './process-managers/heartbeat-absence/heartbeat-absence.manager.ts';
-import { fleetProjection } from './projections/fleet/fleet.projection.ts';
+import { reactionsProjection } from './process-managers/reactions/reactions.projection.ts';
+import { TimersManager } from './process-managers/reactions/timers.manager.ts';
+import { readModels } from './projections/read-models.ts';
 import { ProjectionRunner } from './projections/projection-runner.ts';
 import type { ProjectorSettings } from './settings.ts';
 import { EVENT_STORE, LOGGER, NATS, SETTINGS, SQL } from './tokens.ts';
@@ -24,18 +28,44 @@ import { EVENT_STORE, LOGGER, NATS, SETTINGS, SQL } from './tokens.ts';
 export class ProjectorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private stopping = false;
   private running: Promise<void> = Promise.resolve();
+  private role: 'starting' | 'standby' | 'active' = 'starting';
+  private closeMetrics: (() => Promise<void>) | undefined;
   private readonly runners: ProjectionRunner[];
   private readonly absence: HeartbeatAbsenceManager;
+  private readonly timers: TimersManager;
+  private readonly lag: LagMonitor;
+  private readonly tenantsSeen = new Set<string>();
 
   constructor(
-    @Inject(SETTINGS) settings: ProjectorSettings,
+    @Inject(SETTINGS) private readonly settings: ProjectorSettings,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(SQL) private readonly sql: Sql,
     @Inject(NATS) nc: NatsConnection,
     @Inject(EVENT_STORE) store: EventStore,
   ) {
-    const publish = deltaPublisher(nc, busNames(settings.NATS_PREFIX), log);
-    this.runners = [fleetProjection].map(
+    const send = deltaPublisher(nc, busNames(settings.NATS_PREFIX), log);
+    const publish = (deltas: ViewDelta[]) => {
+      for (const d of deltas) this.tenantsSeen.add(d.tenant);
+      send(deltas);
+    };
+    this.timers = new TimersManager({
+      sql,
+      store,
+      log,
+      intervalMs: settings.PROJECTOR_TIMER_CHECK_MS,
+      retention: {
+        minuteMs: settings.PULSE_TELEMETRY_1M_RETENTION_H * 3_600_000,
+        hourMs: settings.PULSE_TELEMETRY_1H_RETENTION_D * 86_400_000,
+      },
+    });
+    const reactions = reactionsProjection(
+      {
+        escalationAfterMs: settings.PULSE_ESCALATION_AFTER_S * 1000,
+        onboardingIdleMs: settings.PULSE_ONBOARDING_IDLE_S * 1000,
+      },
+      () => this.timers.poke(),
+    );
+    this.runners = [...readModels, reactions].map(
       (projection) =>
         new ProjectionRunner({
           sql,
@@ -57,9 +87,24 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
         overdueAfterMs: settings.PULSE_OVERDUE_AFTER_S * 1000,
       },
     });
+    this.lag = new LagMonitor({
+      sql,
+      log,
+      projections: this.runners.map((r) => r.name),
+      intervalMs: settings.PROJECTOR_LAG_INTERVAL_MS,
+      knownTenants: () => this.tenantsSeen,
+      publish,
+    });
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    const metrics = await startMetricsServer(this.settings.PROJECTOR_METRICS_PORT, {
+      metrics: () => this.lag.metrics(),
+      ready: () => this.role !== 'starting',
+      role: () => this.role,
+    });
+    this.closeMetrics = metrics.close;
+    this.log.info({ port: metrics.port }, 'projector metrics listening');
     // Not awaited: Nest finishes bootstrapping while the loops run until shutdown.
     this.running = this.run().catch((err: unknown) => {
       this.log.fatal({ err }, 'projector failed');
@@ -71,7 +116,10 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     this.stopping = true;
     for (const runner of this.runners) runner.stop();
     this.absence.stop();
+    this.timers.stop();
+    this.lag.stop();
     await this.running;
+    await this.closeMetrics?.();
     this.log.info('projector stopped');
   }
 
@@ -79,21 +127,27 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     const leadership = await acquireLeadership(this.sql, {
       retryMs: 1000,
       isStopping: () => this.stopping,
-      onWaiting: () => this.log.info('projector standby: another projector holds the lock'),
+      onWaiting: () => {
+        this.role = 'standby';
+        this.log.info('projector standby: another projector holds the lock');
+      },
     });
     if (!leadership) return;
+    this.role = 'active';
     try {
       const projecting = Promise.all(this.runners.map((r) => r.run()));
+      const measuring = this.lag.run();
       // Resolves when every projection is live, or earlier when they stop (shutdown during catch-up).
       await Promise.race([Promise.all(this.runners.map((r) => r.live)), projecting]);
       if (this.stopping) {
-        await projecting;
+        await Promise.all([projecting, measuring]);
         return;
       }
       this.log.info({ projections: this.runners.length }, 'projector running');
-      // Silence is judged from the read model, so the process manager starts only once it is current;
-      // during a catch-up every decision would be overtaken by the events still to project.
-      await Promise.all([projecting, this.absence.run()]);
+      // Silence and due timers are judged from current state, so the process managers start only
+      // once the projections are live; during a catch-up every decision would be overtaken by the
+      // events still to project.
+      await Promise.all([projecting, measuring, this.absence.run(), this.timers.run()]);
     } finally {
       await leadership.release();
     }

@@ -17,6 +17,19 @@ export const ProjectorSettings = CommonSettings.extend({
   PULSE_OVERDUE_AFTER_S: seconds.default(300),
   /** How often the heartbeat-absence process manager looks for silent machines. */
   PROJECTOR_ABSENCE_CHECK_MS: millis.min(50).max(600_000).default(5000),
+  /** How long an alert may stay unacknowledged before it escalates (tenant default; per tenant in projector_tenant_settings). */
+  PULSE_ESCALATION_AFTER_S: seconds.default(900),
+  /** How long an onboarding journey may stay idle before it counts as abandoned. */
+  PULSE_ONBOARDING_IDLE_S: seconds.default(3 * 24 * 3600),
+  /** How often due process-manager timers are looked for (escalation, SLA, onboarding idleness). */
+  PROJECTOR_TIMER_CHECK_MS: millis.min(50).max(600_000).default(1000),
+  /** How often lag is measured and sent to the board. */
+  PROJECTOR_LAG_INTERVAL_MS: millis.min(100).max(600_000).default(1000),
+  /** GET /metrics, /healthz, /readyz; 0 picks a free port (tests). */
+  PROJECTOR_METRICS_PORT: number().int('must be a port number').min(0).max(65_535).default(9464),
+  /** Retention of the 1-minute telemetry rollups, in hours, and of the 1-hour ones, in days. */
+  PULSE_TELEMETRY_1M_RETENTION_H: seconds.default(48),
+  PULSE_TELEMETRY_1H_RETENTION_D: seconds.default(90),
 }).refine((s) => s.PULSE_OVERDUE_AFTER_S > s.PULSE_OFFLINE_AFTER_S, {
   path: ['PULSE_OVERDUE_AFTER_S'],
   message: 'must be greater than PULSE_OFFLINE_AFTER_S (a machine goes offline first, overdue later)',

@@ -83,3 +83,26 @@ export function statusChangedEvent(
 }
 
 export const at = (iso: string) => new Date(iso).toISOString();
+
+/** Any machine.* event, data as given (plus the machine id). */
+export function machineEvent(
+  tenant: string,
+  machineId: string,
+  type: string,
+  occurredAt: string,
+  data: Record<string, unknown> = {},
+): NewEvent {
+  return newEvent(tenant, machineId, type, occurredAt, { machineId, ...data });
+}
+
+/** Any event of the catalog: the stream follows from the type's category and the id given. */
+export function anyEvent(
+  tenant: string,
+  category: 'alert' | 'journey' | 'ticket' | 'telemetry' | 'machine',
+  id: string,
+  type: string,
+  occurredAt: string,
+  data: Record<string, unknown>,
+): NewEvent {
+  return { id: randomUUID(), type, tenant, stream: streamName(category, tenant, id), occurredAt, schemaVersion: 1, data };
+}

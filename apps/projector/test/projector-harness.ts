@@ -1,4 +1,4 @@
-import type { ViewDelta } from '@pulse/events';
+import type { ViewDelta, ViewName } from '@pulse/events';
 import type { Sql } from '@pulse/platform';
 import { startApp, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
 
@@ -10,7 +10,14 @@ export const NO_ABSENCE = { PULSE_OFFLINE_AFTER_S: '1000000000', PULSE_OVERDUE_A
 
 /** Starts the projector as a child process against a test database and bus. */
 export function startProjector(db: TestDatabase, bus: TestBus, env: Record<string, string> = {}): AppProcess {
-  return startApp('projector', { DATABASE_URL: db.url, NATS_URL: bus.url, NATS_PREFIX: bus.prefix, ...env });
+  return startApp('projector', {
+    DATABASE_URL: db.url,
+    NATS_URL: bus.url,
+    NATS_PREFIX: bus.prefix,
+    // Test files run projectors side by side: each takes a free port.
+    PROJECTOR_METRICS_PORT: '0',
+    ...env,
+  });
 }
 
 export async function checkpoint(sql: Sql, projection = 'fleet'): Promise<number> {
@@ -27,10 +34,17 @@ export async function headPosition(sql: Sql): Promise<number> {
 
 /** Collects every fleet delta published under the bus's prefix, in arrival order. */
 export function collectDeltas(bus: TestBus): { deltas: ViewDelta<'fleet'>[]; stop: () => void } {
-  const deltas: ViewDelta<'fleet'>[] = [];
+  return collectViewDeltas(bus, 'fleet');
+}
+
+/** Collects every delta of one view published under the bus's prefix, in arrival order. */
+export function collectViewDeltas<V extends ViewName>(bus: TestBus, view: V): { deltas: ViewDelta<V>[]; stop: () => void } {
+  const deltas: ViewDelta<V>[] = [];
   const sub = bus.nc.subscribe(bus.names.viewAll, {
     callback: (err, msg) => {
-      if (!err) deltas.push(msg.json<ViewDelta<'fleet'>>());
+      if (err) return;
+      const delta = msg.json<ViewDelta>();
+      if (delta.view === view) deltas.push(delta as ViewDelta<V>);
     },
   });
   return { deltas, stop: () => sub.unsubscribe() };

@@ -3,7 +3,7 @@ import type { EventStore } from '@pulse/eventstore';
 import type { ViewDelta } from '@pulse/events';
 import type { Logger } from '@pulse/platform';
 import { CheckpointMoved, ensureCheckpoint } from '../adapters/checkpoints.ts';
-import type { Projection } from './projection.ts';
+import { checkBatch, commitBatch, type Projection } from './projection.ts';
 import { Wakeup } from './wakeup.ts';
 
 export interface ProjectionRunnerOptions {
@@ -28,12 +28,19 @@ export class ProjectionRunner {
   private markLive!: () => void;
   /** Resolves once the projection has caught up with the store and follows it live. */
   readonly live = new Promise<void>((resolve) => (this.markLive = resolve));
+  /** The position the read model reflects, as far as this runner knows (for lag). */
+  position = 0;
 
   constructor(private readonly o: ProjectionRunnerOptions) {}
+
+  get name(): string {
+    return this.o.projection.name;
+  }
 
   async run(): Promise<void> {
     const { sql, store, projection, log } = this.o;
     let position = await ensureCheckpoint(sql, projection.name);
+    this.position = position;
     const unlisten = await store.onAppended(() => this.wakeup.notify());
     log.info({ projection: projection.name, position }, 'projection starting');
     try {
@@ -48,6 +55,7 @@ export class ProjectionRunner {
               'checkpoint moved; resuming from it',
             );
             position = err.actual;
+            this.position = position;
             continue;
           }
           // A lost database connection must not kill the projector: the batch rolled back, so retry it.
@@ -77,7 +85,8 @@ export class ProjectionRunner {
       await this.wakeup.sleep(this.o.pollMs);
       return position;
     }
-    const committed = await projection.commit(sql, batch, position);
+    const committed = await commitBatch(sql, projection, checkBatch(batch), position);
+    this.position = committed.position;
     for (const skipped of committed.invalid) {
       log.warn({ projection: projection.name, ...skipped }, 'skipped an event that fails its schema');
     }
@@ -86,6 +95,7 @@ export class ProjectionRunner {
       'batch committed',
     );
     this.o.publish(committed.deltas);
+    projection.afterCommit?.();
     return committed.position;
   }
 }

@@ -1,18 +1,107 @@
-import type { Sql } from 'postgres';
-import type { RecordedEvent, ViewDelta } from '@pulse/events';
+import type { Sql, TransactionSql } from 'postgres';
+import type { KnownRecordedEvent, RecordedEvent, ViewDelta } from '@pulse/events';
+import { claimCheckpoint, storeCheckpoint } from '../adapters/checkpoints.ts';
+import { checkEvent } from './known-event.ts';
 
 /** What one committed batch leaves for the runner to do: deltas to publish, events it had to skip. */
 export interface CommittedBatch {
   position: number;
   deltas: ViewDelta[];
-  invalid: { position: number; type: string; reason: string }[];
+  invalid: InvalidEvent[];
+}
+
+export interface InvalidEvent {
+  position: number;
+  type: string;
+  reason: string;
+}
+
+/** A batch checked against the catalog once, shared by every projection that folds it. */
+export interface CheckedBatch {
+  /** The last position of the batch, whether or not its event is known. */
+  position: number;
+  events: KnownRecordedEvent[];
+  invalid: InvalidEvent[];
+}
+
+export function checkBatch(batch: readonly RecordedEvent[]): CheckedBatch {
+  if (batch.length === 0) throw new Error('a batch needs at least one event');
+  const checked: CheckedBatch = { position: batch[batch.length - 1]!.position, events: [], invalid: [] };
+  for (const recorded of batch) {
+    const c = checkEvent(recorded);
+    if (c.kind === 'known') checked.events.push(c.event);
+    else if (c.kind === 'invalid') checked.invalid.push({ position: recorded.position, type: recorded.type, reason: c.reason });
+  }
+  return checked;
 }
 
 /**
- * A read model the runner keeps up to date. `commit` must apply the batch and move the
- * projection's checkpoint from `from` to the batch's last position in one transaction.
+ * The tables a projection writes, by logical name. Live, each maps to itself; a rebuild maps each
+ * to its shadow (`<table>_rebuild`), so the same code fills either.
  */
-export interface Projection {
+export type Tables<K extends string = string> = Readonly<Record<K, string>>;
+
+/**
+ * A read model: pure folding lives in each projection's `*.evolve.ts`; `apply` is its persistence
+ * for one batch inside the caller's transaction (load the touched rows in one query per table,
+ * evolve in memory, upsert once) and returns the deltas to publish once that transaction commits.
+ */
+export interface Projection<K extends string = string> {
   name: string;
-  commit(sql: Sql, batch: readonly RecordedEvent[], from: number): Promise<CommittedBatch>;
+  /** Logical table name → live table name. */
+  tables: Tables<K>;
+  apply(tx: TransactionSql, batch: CheckedBatch, tables: Tables<K>): Promise<ViewDelta[]>;
+  /** Called after each committed batch (the reactions process manager wakes its outbox here). */
+  afterCommit?: () => void;
+}
+
+/** The live tables, or their shadows for a rebuild. */
+export function tablesOf(p: Projection, shadow: boolean): Tables {
+  if (!shadow) return p.tables;
+  return Object.fromEntries(Object.entries(p.tables).map(([k, t]) => [k, `${t}_rebuild`]));
+}
+
+/**
+ * Applies one batch and moves the checkpoint from `from` to the batch's last position in one
+ * transaction (invariant 4). `checkpoint` is the projection's name live, `<name>:rebuild` for a rebuild.
+ */
+export async function commitBatch(
+  sql: Sql,
+  projection: Projection,
+  batch: CheckedBatch,
+  from: number,
+  o: { checkpoint?: string; tables?: Tables } = {},
+): Promise<CommittedBatch> {
+  const checkpoint = o.checkpoint ?? projection.name;
+  const deltas = await sql.begin(async (tx) => {
+    await claimCheckpoint(tx, checkpoint, from);
+    const deltas = await projection.apply(tx, batch, o.tables ?? projection.tables);
+    await storeCheckpoint(tx, checkpoint, batch.position);
+    return deltas;
+  });
+  return { position: batch.position, deltas, invalid: batch.invalid };
+}
+
+/** Groups rows into one delta per tenant, all at the batch position (invariant 5). */
+export function deltasByTenant<V extends ViewDelta['view'], R extends { tenant: string }>(
+  view: V,
+  rows: readonly R[],
+  position: number,
+  toView: (row: R) => ViewDelta<V>['rows'][number],
+): ViewDelta<V>[] {
+  const byTenant = new Map<string, ViewDelta<V>>();
+  for (const row of rows) {
+    let delta = byTenant.get(row.tenant);
+    if (!delta) byTenant.set(row.tenant, (delta = { view, tenant: row.tenant, position, rows: [] }));
+    delta.rows.push(toView(row));
+  }
+  return [...byTenant.values()];
+}
+
+/** Strips what only the read model keeps (tenant, position) from a row. */
+export function withoutTenant<R extends { tenant: string; position: number }>(
+  row: R,
+): Omit<R, 'tenant' | 'position'> {
+  const { tenant: _t, position: _p, ...view } = row;
+  return view;
 }

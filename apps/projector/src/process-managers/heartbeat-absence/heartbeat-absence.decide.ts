@@ -14,6 +14,8 @@ export interface SilentMachine {
   streamVersion: number;
   /** Id of that event: the status change's cause. */
   lastEventId: string;
+  /** This machine's own thresholds (override or tenant default), when they differ from the projector's. */
+  thresholds?: AbsenceThresholds;
 }
 
 export interface AbsenceDecision {
@@ -38,8 +40,9 @@ export interface AbsenceDecision {
 export function decideAbsence(
   m: SilentMachine,
   nowMs: number,
-  t: AbsenceThresholds,
+  defaults: AbsenceThresholds,
 ): AbsenceDecision | undefined {
+  const t = m.thresholds ?? defaults;
   const to = absenceStatus(m, nowMs, t);
   if (!to) return undefined;
   // The fact became true when the silence crossed its threshold, not when we noticed: a replay or a

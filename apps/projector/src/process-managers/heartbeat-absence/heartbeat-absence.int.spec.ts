@@ -13,7 +13,8 @@ import {
 import { heartbeatEvent, registeredEvent } from '../../../test/machine-events.ts';
 import { checkpoint, collectDeltas, headPosition, startProjector } from '../../../test/projector-harness.ts';
 import { checkEvent } from '../../projections/known-event.ts';
-import { commitFleetBatch } from '../../projections/fleet/fleet.persistence.ts';
+import { fleetProjection } from '../../projections/fleet/fleet.projection.ts';
+import { checkBatch, commitBatch } from '../../projections/projection.ts';
 import { HeartbeatAbsenceManager } from './heartbeat-absence.manager.ts';
 
 let db: TestDatabase;
@@ -35,7 +36,7 @@ async function project(): Promise<void> {
   for (let from = await checkpoint(db.sql); from < head; ) {
     const batch = await store.readAll({ fromPosition: from });
     if (batch.length === 0) await new Promise((r) => setTimeout(r, 20));
-    else from = (await commitFleetBatch(db.sql, batch, from)).position;
+    else from = (await commitBatch(db.sql, fleetProjection, checkBatch(batch), from)).position;
   }
 }
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   heartbeatEvent,
+  machineEvent,
   recorded,
   registeredEvent,
   statusChangedEvent,
 } from '../../../test/machine-events.ts';
-import { evolve, toMachineView, type FleetRow } from './fleet.evolve.ts';
-import { fleetKey, fold, prepareBatch } from './fleet.fold.ts';
+import { evolve, rollupContribution, STALE_SIGNAL_AFTER_MS, toMachineView, type FleetRow } from './fleet.evolve.ts';
+import { fleetKey, fold, prepareBatch, rollupChanges } from './fleet.fold.ts';
 import { fleetDeltas } from './fleet.projection.ts';
 
 const T0 = '2026-11-25T12:00:00.000Z';
@@ -39,6 +40,17 @@ describe('fleet evolve', () => {
         memPct: null,
         diskPct: null,
         uptimeS: null,
+        customer: null,
+        site: null,
+        ip: null,
+        tags: [],
+        load1: null,
+        loggedInUser: null,
+        metricsAt: null,
+        signals: {},
+        staleSignals: [],
+        inventory: null,
+        decommissionedAt: null,
         position: 1,
       });
     });
@@ -94,10 +106,10 @@ describe('fleet evolve', () => {
   });
 
   describe('given an online machine', () => {
-    it('when the process manager marks it offline, then only its status and position change', () => {
+    it('when the process manager marks it offline, then only its status, its stale signals and position change', () => {
       const before = given(registered(), heartbeat(T1, 2))!;
       const after = evolve(before, statusChanged('offline', 3));
-      expect(after).toEqual({ ...before, status: 'offline', position: 3 });
+      expect(after).toEqual({ ...before, status: 'offline', staleSignals: ['agent'], position: 3 });
     });
 
     it('when a late heartbeat is recorded, then its vitals count but last-seen does not move backwards', () => {
@@ -166,5 +178,85 @@ describe('fleet deltas', () => {
     ]);
     expect(deltas[0]!.rows[0]).not.toHaveProperty('tenant');
     expect(deltas[0]!.rows[0]).not.toHaveProperty('position');
+  });
+});
+
+describe('fleet evolve: signals, inventory, decommissioning', () => {
+  const checkedIn = (at: string, position: number, data: Record<string, unknown> = {}) =>
+    recorded(machineEvent('acme', 'web-01', 'machine.checked_in', at, { signal: 'rmm', via: 'tacticalrmm', ...data }), position);
+  const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+
+  it('given an agent heard at T, when the RMM checks in 89.999 s later, then no signal is stale yet', () => {
+    const row = given(registered(), heartbeat(T0, 2), checkedIn(plus(T0, 89_999), 3))!;
+    expect(row).toMatchObject({ status: 'online', lastSeenAt: plus(T0, 89_999), staleSignals: [] });
+    expect(row.signals).toEqual({ agent: T0, rmm: plus(T0, 89_999) });
+  });
+
+  it('given an agent heard at T, when the RMM checks in exactly 90 s later, then the agent signal is stale', () => {
+    const row = given(registered(), heartbeat(T0, 2), checkedIn(plus(T0, 90_000), 3))!;
+    expect(row.staleSignals).toEqual(['agent']);
+    expect(STALE_SIGNAL_AFTER_MS).toBe(90_000);
+  });
+
+  it('given an overdue machine, when the RMM reports it, then it is online again and last seen then', () => {
+    const row = given(registered(), heartbeat(T0, 2), statusChanged('overdue', 3), checkedIn(T2, 4))!;
+    expect(row).toMatchObject({ status: 'online', lastSeenAt: T2, position: 4 });
+  });
+
+  it('when a source reports an older sighting, then it is recorded for its signal and nothing else moves', () => {
+    const before = given(registered(), heartbeat(T2, 2), statusChanged('offline', 3))!;
+    const row = evolve(before, checkedIn(T2, 4, { lastSeenAt: T0 }))!;
+    expect(row).toMatchObject({ status: 'offline', lastSeenAt: T2, signals: { agent: T2, rmm: T0 }, position: 4 });
+  });
+
+  it('when a check-in names a machine never seen, then it is listed, online, with what the source knows', () => {
+    expect(given(checkedIn(T1, 1, { hostname: 'pc-7' }))).toMatchObject({ hostname: 'pc-7', os: 'unknown', status: 'online' });
+  });
+
+  it('when inventory is reported, then the row carries its summary and position, not its software list', () => {
+    const row = given(
+      registered(),
+      recorded(
+        machineEvent('acme', 'web-01', 'machine.inventory_reported', T1, {
+          hardware: { vendor: 'Dell Inc.', cpuCores: 16 },
+          os: { name: 'Debian', version: '12.7' },
+          software: [{ name: 'nginx' }, { name: 'openssh' }],
+        }),
+        2,
+      ),
+    )!;
+    expect(row.inventory).toMatchObject({ reportedAt: T1, vendor: 'Dell Inc.', cpuCores: 16, osName: 'Debian', softwareCount: 2 });
+    expect(row.status).toBe('offline');
+  });
+
+  it('when a token is rotated, then only the position moves (the absence manager appends at that version)', () => {
+    const before = given(registered(), heartbeat(T1, 2))!;
+    expect(evolve(before, recorded(machineEvent('acme', 'web-01', 'machine.token_rotated', T2, { tokenId: 't', expiresAt: T2 }), 3))).toEqual({
+      ...before,
+      position: 3,
+    });
+  });
+
+  it('registers customer, site and tags; decommissioning leaves the rollups; re-registering brings it back', () => {
+    const reg = registered(T0, 1, { customer: 'Acme Corp', site: 'HQ', tags: ['web'] });
+    const online = given(reg, heartbeat(T1, 2))!;
+    expect(online).toMatchObject({ customer: 'Acme Corp', site: 'HQ', tags: ['web'] });
+    expect(rollupContribution(online)).toEqual({ customer: 'Acme Corp', site: 'HQ', status: 'online' });
+    const gone = evolve(online, recorded(machineEvent('acme', 'web-01', 'machine.decommissioned', T2), 3))!;
+    expect(gone.decommissionedAt).toBe(T2);
+    expect(rollupContribution(gone)).toBeUndefined();
+    expect(evolve(gone, recorded(registeredEvent('acme', 'web-01', T2), 4))!.decommissionedAt).toBeNull();
+  });
+
+  it('moves one machine between counts in the rollups, and leaves counts alone when only vitals change', () => {
+    const a = given(registered(T0, 1, { customer: 'Acme Corp' }))!;
+    const b = evolve(a, heartbeat(T1, 2))!;
+    expect(rollupChanges([[a, b]])).toEqual([
+      { tenant: 'acme', customer: 'Acme Corp', site: '', online: 1, overdue: 0, offline: -1, total: 0 },
+    ]);
+    expect(rollupChanges([[b, evolve(b, heartbeat(T2, 3, { cpuPct: 99 }))!]])).toEqual([]);
+    expect(rollupChanges([[undefined, a]])).toEqual([
+      { tenant: 'acme', customer: 'Acme Corp', site: '', online: 0, overdue: 0, offline: 1, total: 1 },
+    ]);
   });
 });

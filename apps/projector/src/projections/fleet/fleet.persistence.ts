@@ -1,48 +1,18 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type { RecordedEvent } from '@pulse/events';
-import { claimCheckpoint, storeCheckpoint } from '../../adapters/checkpoints.ts';
+import type { FleetRollupView, InventorySummary, SignalKind } from '@pulse/events';
+import type { Tables } from '../projection.ts';
 import type { FleetRow } from './fleet.evolve.ts';
-import {
-  fleetKey,
-  fold,
-  prepareBatch,
-  touchedMachines,
-  type FleetKey,
-  type MachineRef,
-  type PreparedBatch,
-} from './fleet.fold.ts';
+import { fleetKey, type FleetKey, type InventoryRow, type MachineRef, type RollupChange } from './fleet.fold.ts';
 
 export const FLEET = 'fleet';
+export const fleetTables = {
+  machines: 'read_machines',
+  inventory: 'read_machine_inventory',
+  rollups: 'read_fleet_rollups',
+} as const;
+export type FleetTables = Tables<keyof typeof fleetTables>;
 
-export interface CommittedFleetBatch {
-  /** The position the read model and its checkpoint now reflect: the batch's last event. */
-  position: number;
-  changed: FleetRow[];
-  invalid: PreparedBatch['invalid'];
-}
-
-/**
- * Applies one batch to read_machines and moves the 'fleet' checkpoint in the same transaction
- * (invariant 4): three statements whatever the batch size — load the touched rows, upsert the
- * changed ones, store the checkpoint — plus the checkpoint lock.
- */
-export async function commitFleetBatch(
-  sql: Sql,
-  batch: readonly RecordedEvent[],
-  from: number,
-): Promise<CommittedFleetBatch> {
-  if (batch.length === 0) throw new Error('commitFleetBatch needs at least one event');
-  const position = batch[batch.length - 1]!.position;
-  const prepared = prepareBatch(batch);
-  const changed = await sql.begin(async (tx) => {
-    await claimCheckpoint(tx, FLEET, from);
-    const { changed } = fold(await loadMachines(tx, touchedMachines(prepared)), prepared);
-    await upsertMachines(tx, changed);
-    await storeCheckpoint(tx, FLEET, position);
-    return changed;
-  });
-  return { position, changed, invalid: prepared.invalid };
-}
+type Db = Sql | TransactionSql;
 
 interface MachineRecord {
   tenant: string;
@@ -57,40 +27,110 @@ interface MachineRecord {
   mem_pct: number | null;
   disk_pct: number | null;
   uptime_s: number | null;
+  customer: string | null;
+  site: string | null;
+  ip: string | null;
+  tags: string[];
+  load1: number | null;
+  logged_in_user: string | null;
+  metrics_at: Date | null;
+  signals: Partial<Record<SignalKind, string>>;
+  stale_signals: SignalKind[];
+  inventory: InventorySummary | null;
+  decommissioned_at: Date | null;
   position: number;
 }
 
 /** Loads the given machines' rows in one query; machines without a row are simply absent. */
 export async function loadMachines(
-  sql: Sql | TransactionSql,
+  sql: Db,
   refs: MachineRef[],
+  table: string = fleetTables.machines,
 ): Promise<Map<FleetKey, FleetRow>> {
   if (refs.length === 0) return new Map();
   const records = await sql<MachineRecord[]>`
-    SELECT m.* FROM read_machines m
+    SELECT m.* FROM ${sql(table)} m
     JOIN unnest(${refs.map((r) => r.tenant)}::text[], ${refs.map((r) => r.machineId)}::text[]) AS k (tenant, machine_id)
       USING (tenant, machine_id)`;
   return new Map(records.map((r) => [fleetKey(r.tenant, r.machine_id), toRow(r)]));
 }
 
 /** One multi-row upsert: column arrays through unnest keep the parameter count fixed at any batch size. */
-async function upsertMachines(tx: TransactionSql, rows: FleetRow[]): Promise<void> {
+export async function upsertMachines(tx: Db, rows: FleetRow[], table: string = fleetTables.machines): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(pick: (r: FleetRow) => T) => rows.map(pick);
   await tx`
-    INSERT INTO read_machines (tenant, machine_id, hostname, os, agent_version, status, last_seen_at,
-                               registered_at, cpu_pct, mem_pct, disk_pct, uptime_s, position)
-    SELECT * FROM unnest(
+    INSERT INTO ${tx(table)} (tenant, machine_id, hostname, os, agent_version, status, last_seen_at,
+                               registered_at, cpu_pct, mem_pct, disk_pct, uptime_s, customer, site, ip,
+                               load1, logged_in_user, metrics_at, signals, inventory, decommissioned_at,
+                               position, tags, stale_signals)
+    -- text[] columns cannot ride in unnest's arrays (a 2-d array would flatten), so they travel as JSON.
+    SELECT tenant, machine_id, hostname, os, agent_version, status, last_seen_at, registered_at, cpu_pct,
+           mem_pct, disk_pct, uptime_s, customer, site, ip, load1, logged_in_user, metrics_at, signals,
+           inventory, decommissioned_at, position,
+           ARRAY(SELECT jsonb_array_elements_text(tags_json)), ARRAY(SELECT jsonb_array_elements_text(stale_json))
+    FROM unnest(
       ${col((r) => r.tenant)}::text[], ${col((r) => r.machineId)}::text[], ${col((r) => r.hostname)}::text[],
       ${col((r) => r.os)}::text[], ${col((r) => r.agentVersion)}::text[], ${col((r) => r.status)}::text[],
       ${col((r) => r.lastSeenAt)}::timestamptz[], ${col((r) => r.registeredAt)}::timestamptz[],
       ${col((r) => r.cpuPct)}::real[], ${col((r) => r.memPct)}::real[], ${col((r) => r.diskPct)}::real[],
-      ${col((r) => r.uptimeS)}::bigint[], ${col((r) => r.position)}::bigint[])
+      ${col((r) => r.uptimeS)}::bigint[], ${col((r) => r.customer)}::text[], ${col((r) => r.site)}::text[],
+      ${col((r) => r.ip)}::text[], ${col((r) => r.load1)}::real[], ${col((r) => r.loggedInUser)}::text[],
+      ${col((r) => r.metricsAt)}::timestamptz[], ${col((r) => JSON.stringify(r.signals))}::text[]::jsonb[],
+      ${col((r) => (r.inventory ? JSON.stringify(r.inventory) : null))}::text[]::jsonb[],
+      ${col((r) => r.decommissionedAt)}::timestamptz[], ${col((r) => r.position)}::bigint[],
+      ${col((r) => JSON.stringify(r.tags))}::text[]::jsonb[], ${col((r) => JSON.stringify(r.staleSignals))}::text[]::jsonb[]
+    ) AS u (tenant, machine_id, hostname, os, agent_version, status, last_seen_at, registered_at, cpu_pct,
+            mem_pct, disk_pct, uptime_s, customer, site, ip, load1, logged_in_user, metrics_at, signals,
+            inventory, decommissioned_at, position, tags_json, stale_json)
     ON CONFLICT (tenant, machine_id) DO UPDATE SET
       hostname = excluded.hostname, os = excluded.os, agent_version = excluded.agent_version,
       status = excluded.status, last_seen_at = excluded.last_seen_at, registered_at = excluded.registered_at,
       cpu_pct = excluded.cpu_pct, mem_pct = excluded.mem_pct, disk_pct = excluded.disk_pct,
-      uptime_s = excluded.uptime_s, position = excluded.position`;
+      uptime_s = excluded.uptime_s, customer = excluded.customer, site = excluded.site, ip = excluded.ip,
+      load1 = excluded.load1, logged_in_user = excluded.logged_in_user, metrics_at = excluded.metrics_at,
+      signals = excluded.signals, inventory = excluded.inventory, decommissioned_at = excluded.decommissioned_at,
+      position = excluded.position, tags = excluded.tags, stale_signals = excluded.stale_signals`;
+}
+
+export async function upsertInventories(tx: Db, rows: InventoryRow[], table: string): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (r: InventoryRow) => T) => rows.map(pick);
+  await tx`
+    INSERT INTO ${tx(table)} (tenant, machine_id, reported_at, hardware, os, software, position)
+    SELECT * FROM unnest(${col((r) => r.tenant)}::text[], ${col((r) => r.machineId)}::text[],
+      ${col((r) => r.reportedAt)}::timestamptz[], ${col((r) => (r.hardware ? JSON.stringify(r.hardware) : null))}::text[]::jsonb[],
+      ${col((r) => (r.os ? JSON.stringify(r.os) : null))}::text[]::jsonb[], ${col((r) => JSON.stringify(r.software))}::text[]::jsonb[],
+      ${col((r) => r.position)}::bigint[])
+    ON CONFLICT (tenant, machine_id) DO UPDATE SET reported_at = excluded.reported_at, hardware = excluded.hardware,
+      os = excluded.os, software = excluded.software, position = excluded.position`;
+}
+
+/**
+ * Adds the batch's net changes to the customer/site counts and returns the rows as they now are.
+ * Counts are sums, so adding in SQL is the same fold as adding in memory, without a load.
+ */
+export async function applyRollups(
+  tx: Db,
+  changes: RollupChange[],
+  position: number,
+  table: string,
+): Promise<(FleetRollupView & { tenant: string })[]> {
+  if (changes.length === 0) return [];
+  const col = <T>(pick: (r: RollupChange) => T) => changes.map(pick);
+  return tx<(FleetRollupView & { tenant: string })[]>`
+    INSERT INTO ${tx(table)} AS r (tenant, customer, site, online, overdue, offline, total, position)
+    SELECT u.*, ${position}::bigint FROM unnest(${col((c) => c.tenant)}::text[], ${col((c) => c.customer)}::text[],
+      ${col((c) => c.site)}::text[], ${col((c) => c.online)}::int[], ${col((c) => c.overdue)}::int[],
+      ${col((c) => c.offline)}::int[], ${col((c) => c.total)}::int[]) AS u
+    ON CONFLICT (tenant, customer, site) DO UPDATE SET
+      online = r.online + excluded.online, overdue = r.overdue + excluded.overdue,
+      offline = r.offline + excluded.offline, total = r.total + excluded.total, position = excluded.position
+    RETURNING tenant, customer, site, online, overdue, offline, total`;
+}
+
+function iso(d: Date | null): string | null {
+  return d ? d.toISOString() : null;
 }
 
 function toRow(r: MachineRecord): FleetRow {
@@ -102,11 +142,22 @@ function toRow(r: MachineRecord): FleetRow {
     agentVersion: r.agent_version,
     status: r.status,
     lastSeenAt: r.last_seen_at.toISOString(),
-    registeredAt: r.registered_at?.toISOString() ?? null,
+    registeredAt: iso(r.registered_at),
     cpuPct: r.cpu_pct,
     memPct: r.mem_pct,
     diskPct: r.disk_pct,
     uptimeS: r.uptime_s,
+    customer: r.customer,
+    site: r.site,
+    ip: r.ip,
+    tags: r.tags,
+    load1: r.load1,
+    loggedInUser: r.logged_in_user,
+    metricsAt: iso(r.metrics_at),
+    signals: r.signals,
+    staleSignals: r.stale_signals,
+    inventory: r.inventory,
+    decommissionedAt: iso(r.decommissioned_at),
     position: r.position,
   };
 }

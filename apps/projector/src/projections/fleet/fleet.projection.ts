@@ -1,14 +1,35 @@
-import type { ViewDelta } from '@pulse/events';
-import type { Projection } from '../projection.ts';
+import type { FleetRollupView, ViewDelta } from '@pulse/events';
+import { deltasByTenant, type Projection } from '../projection.ts';
 import { toMachineView, type FleetRow } from './fleet.evolve.ts';
-import { commitFleetBatch, FLEET } from './fleet.persistence.ts';
+import { fold, prepareBatch, touchedMachines } from './fleet.fold.ts';
+import {
+  applyRollups,
+  FLEET,
+  fleetTables,
+  loadMachines,
+  upsertInventories,
+  upsertMachines,
+} from './fleet.persistence.ts';
 
-/** The fleet view: read_machines, checkpoint 'fleet', deltas on ops.view.<tenant>.fleet. */
-export const fleetProjection: Projection = {
+/**
+ * The fleet view: read_machines (+ read_machine_inventory, read_fleet_rollups), checkpoint 'fleet',
+ * deltas on ops.view.<tenant>.fleet and ops.view.<tenant>.fleet_rollups. Per batch: load the
+ * touched machines, fold, upsert machines and inventories, add to the rollups.
+ */
+export const fleetProjection: Projection<keyof typeof fleetTables> = {
   name: FLEET,
-  async commit(sql, batch, from) {
-    const { position, changed, invalid } = await commitFleetBatch(sql, batch, from);
-    return { position, deltas: fleetDeltas(changed, position), invalid };
+  tables: fleetTables,
+  async apply(tx, batch, t) {
+    const prepared = prepareBatch(batch);
+    if (prepared.events.length === 0) return [];
+    const { changed, inventories, rollups } = fold(
+      await loadMachines(tx, touchedMachines(prepared), t.machines),
+      prepared,
+    );
+    await upsertMachines(tx, changed, t.machines);
+    await upsertInventories(tx, inventories, t.inventory);
+    const rollupRows = await applyRollups(tx, rollups, batch.position, t.rollups);
+    return [...fleetDeltas(changed, batch.position), ...rollupDeltas(rollupRows, batch.position)];
   },
 };
 
@@ -17,11 +38,9 @@ export const fleetProjection: Projection = {
  * holds a snapshot at or past it already has these rows (invariant 5).
  */
 export function fleetDeltas(changed: readonly FleetRow[], position: number): ViewDelta<'fleet'>[] {
-  const byTenant = new Map<string, ViewDelta<'fleet'>>();
-  for (const row of changed) {
-    let delta = byTenant.get(row.tenant);
-    if (!delta) byTenant.set(row.tenant, (delta = { view: 'fleet', tenant: row.tenant, position, rows: [] }));
-    delta.rows.push(toMachineView(row));
-  }
-  return [...byTenant.values()];
+  return deltasByTenant('fleet', changed, position, toMachineView);
+}
+
+function rollupDeltas(rows: (FleetRollupView & { tenant: string })[], position: number): ViewDelta[] {
+  return deltasByTenant('fleet_rollups', rows, position, ({ tenant: _t, ...r }) => r);
 }

@@ -1,0 +1,176 @@
+import type { Sql, TransactionSql } from 'postgres';
+import { defaultOnboardingSteps, type KnownRecordedEvent } from '@pulse/events';
+import { rowKey } from '../keyed-fold.ts';
+import { deltasByTenant, type Projection } from '../projection.ts';
+import {
+  applyJourneyChange,
+  cohortsOf,
+  emptyFunnel,
+  evolveJourney,
+  journeyIdOf,
+  toFunnelView,
+  type FunnelRow,
+  type JourneyRow,
+} from './funnel.evolve.ts';
+
+export const FUNNEL = 'funnel';
+export const funnelTables = { journeys: 'read_journeys', funnel: 'read_funnel' } as const;
+
+type Db = Sql | TransactionSql;
+
+/**
+ * The funnel view: read_journeys (one row per journey) and read_funnel (one row per cohort),
+ * checkpoint 'funnel', deltas on ops.view.<tenant>.funnel. Steps come from the tenant's settings
+ * (projector_tenant_settings.funnel_steps), defaultOnboardingSteps otherwise.
+ */
+export const funnelProjection: Projection<keyof typeof funnelTables> = {
+  name: FUNNEL,
+  tables: funnelTables,
+  async apply(tx, batch, t) {
+    const events = batch.events.filter((e) => journeyIdOf(e) !== undefined);
+    if (events.length === 0) return [];
+    const tenants = [...new Set(events.map((e) => e.tenant))];
+    const steps = await loadFunnelSteps(tx, tenants);
+    const journeys = await loadJourneys(tx, events, t.journeys);
+    const cohorts = touchedCohorts(events, journeys);
+    const funnels = await loadFunnels(tx, cohorts, t.funnel);
+    const { journeys: changedJourneys, funnels: changedFunnels } = foldFunnel(journeys, funnels, events, steps, batch.position);
+    await upsertJourneys(tx, changedJourneys, t.journeys);
+    await upsertFunnels(tx, changedFunnels, t.funnel);
+    return deltasByTenant('funnel', changedFunnels, batch.position, toFunnelView);
+  },
+};
+
+/** Folds onboarding events into journeys and their cohorts' funnels. Pure; the maps given are left as they were. */
+export function foldFunnel(
+  journeysIn: ReadonlyMap<string, JourneyRow>,
+  funnelsIn: ReadonlyMap<string, FunnelRow>,
+  events: readonly KnownRecordedEvent[],
+  steps: ReadonlyMap<string, readonly string[]>,
+  position: number,
+): { journeys: JourneyRow[]; funnels: FunnelRow[] } {
+  const journeys = new Map(journeysIn);
+  const funnels = new Map(funnelsIn);
+  const changedJ = new Set<string>();
+  const changedF = new Set<string>();
+  for (const event of events) {
+    const id = journeyIdOf(event);
+    if (id === undefined) continue;
+    const list = steps.get(event.tenant) ?? defaultOnboardingSteps;
+    const key = rowKey(event.tenant, id);
+    const before = journeys.get(key);
+    const after = evolveJourney(before, event, list);
+    if (!after || after === before) continue;
+    journeys.set(key, after);
+    changedJ.add(key);
+    for (const cohort of cohortsOf(after.startedAt)) {
+      const fk = rowKey(event.tenant, cohort);
+      const funnel = funnels.get(fk) ?? emptyFunnel(event.tenant, cohort, list);
+      funnels.set(fk, applyJourneyChange(funnel, before, after, list, position));
+      changedF.add(fk);
+    }
+  }
+  return { journeys: [...changedJ].map((k) => journeys.get(k)!), funnels: [...changedF].map((k) => funnels.get(k)!) };
+}
+
+export async function loadFunnelSteps(tx: Db, tenants: string[]): Promise<Map<string, string[]>> {
+  const rows = await tx<{ tenant: string; funnel_steps: string[] | null }[]>`
+    SELECT tenant, funnel_steps FROM projector_tenant_settings WHERE tenant = ANY(${tenants}::text[])`;
+  return new Map(rows.filter((r) => r.funnel_steps?.length).map((r) => [r.tenant, r.funnel_steps!]));
+}
+
+/** The cohorts the batch touches: an existing journey's, or those of the time a new one is first heard of. */
+function touchedCohorts(events: readonly KnownRecordedEvent[], journeys: ReadonlyMap<string, JourneyRow>): { tenant: string; cohort: string }[] {
+  const out = new Map<string, { tenant: string; cohort: string }>();
+  for (const e of events) {
+    const startedAt = journeys.get(rowKey(e.tenant, journeyIdOf(e)!))?.startedAt ?? e.occurredAt;
+    for (const cohort of cohortsOf(startedAt)) out.set(rowKey(e.tenant, cohort), { tenant: e.tenant, cohort });
+  }
+  return [...out.values()];
+}
+
+interface JourneyRecord {
+  tenant: string;
+  journey_id: string;
+  account_id: string;
+  account_name: string;
+  steps: Record<string, string>;
+  last_step: string;
+  last_step_at: Date;
+  started_at: Date;
+  status: JourneyRow['status'];
+  abandoned_at: Date | null;
+  idle_s: number | null;
+  position: number;
+}
+
+export async function loadJourneys(tx: Db, events: readonly KnownRecordedEvent[], table: string): Promise<Map<string, JourneyRow>> {
+  const refs = new Map<string, { tenant: string; id: string }>();
+  for (const e of events) refs.set(rowKey(e.tenant, journeyIdOf(e)!), { tenant: e.tenant, id: journeyIdOf(e)! });
+  const r = [...refs.values()];
+  const records = await tx<JourneyRecord[]>`
+    SELECT j.* FROM ${tx(table)} j
+    JOIN unnest(${r.map((x) => x.tenant)}::text[], ${r.map((x) => x.id)}::text[]) AS k (tenant, journey_id)
+      USING (tenant, journey_id)`;
+  return new Map(
+    records.map((x) => [
+      rowKey(x.tenant, x.journey_id),
+      {
+        tenant: x.tenant,
+        journeyId: x.journey_id,
+        accountId: x.account_id,
+        accountName: x.account_name,
+        steps: x.steps,
+        lastStep: x.last_step,
+        lastStepAt: x.last_step_at.toISOString(),
+        startedAt: x.started_at.toISOString(),
+        status: x.status,
+        abandonedAt: x.abandoned_at?.toISOString() ?? null,
+        idleS: x.idle_s,
+        position: x.position,
+      },
+    ]),
+  );
+}
+
+async function loadFunnels(tx: Db, refs: { tenant: string; cohort: string }[], table: string): Promise<Map<string, FunnelRow>> {
+  const records = await tx<(Omit<FunnelRow, 'abandonedJourneys'> & { abandoned_journeys: FunnelRow['abandonedJourneys'] })[]>`
+    SELECT f.tenant, f.cohort, f.steps, f.started, f.completed, f.abandoned, f.abandoned_journeys, f.histograms, f.position
+    FROM ${tx(table)} f
+    JOIN unnest(${refs.map((x) => x.tenant)}::text[], ${refs.map((x) => x.cohort)}::text[]) AS k (tenant, cohort)
+      USING (tenant, cohort)`;
+  return new Map(
+    records.map(({ abandoned_journeys, ...f }) => [rowKey(f.tenant, f.cohort), { ...f, abandonedJourneys: abandoned_journeys }]),
+  );
+}
+
+async function upsertJourneys(tx: Db, rows: JourneyRow[], table: string): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (r: JourneyRow) => T) => rows.map(pick);
+  await tx`
+    INSERT INTO ${tx(table)} (tenant, journey_id, account_id, account_name, steps, last_step, last_step_at,
+      started_at, status, abandoned_at, idle_s, position)
+    SELECT * FROM unnest(${col((r) => r.tenant)}::text[], ${col((r) => r.journeyId)}::text[], ${col((r) => r.accountId)}::text[],
+      ${col((r) => r.accountName)}::text[], ${col((r) => JSON.stringify(r.steps))}::text[]::jsonb[], ${col((r) => r.lastStep)}::text[],
+      ${col((r) => r.lastStepAt)}::timestamptz[], ${col((r) => r.startedAt)}::timestamptz[], ${col((r) => r.status)}::text[],
+      ${col((r) => r.abandonedAt)}::timestamptz[], ${col((r) => r.idleS)}::int[], ${col((r) => r.position)}::bigint[])
+    ON CONFLICT (tenant, journey_id) DO UPDATE SET account_id = excluded.account_id, account_name = excluded.account_name,
+      steps = excluded.steps, last_step = excluded.last_step, last_step_at = excluded.last_step_at,
+      started_at = excluded.started_at, status = excluded.status, abandoned_at = excluded.abandoned_at,
+      idle_s = excluded.idle_s, position = excluded.position`;
+}
+
+async function upsertFunnels(tx: Db, rows: FunnelRow[], table: string): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (r: FunnelRow) => T) => rows.map(pick);
+  await tx`
+    INSERT INTO ${tx(table)} (tenant, cohort, steps, started, completed, abandoned, abandoned_journeys, histograms, position)
+    SELECT * FROM unnest(${col((r) => r.tenant)}::text[], ${col((r) => r.cohort)}::text[],
+      ${col((r) => JSON.stringify(r.steps))}::text[]::jsonb[], ${col((r) => r.started)}::int[], ${col((r) => r.completed)}::int[],
+      ${col((r) => r.abandoned)}::int[], ${col((r) => JSON.stringify(r.abandonedJourneys))}::text[]::jsonb[],
+      ${col((r) => JSON.stringify(r.histograms))}::text[]::jsonb[], ${col((r) => r.position)}::bigint[])
+    ON CONFLICT (tenant, cohort) DO UPDATE SET steps = excluded.steps, started = excluded.started,
+      completed = excluded.completed, abandoned = excluded.abandoned, abandoned_journeys = excluded.abandoned_journeys,
+      histograms = excluded.histograms, position = excluded.position`;
+}
+

@@ -1,0 +1,115 @@
+import type { Sql, TransactionSql } from 'postgres';
+import { deltasByTenant, type Projection } from '../projection.ts';
+import { addSample, samplesOf, toTelemetryView, type Sample, type TelemetryRow } from './telemetry.evolve.ts';
+
+export const TELEMETRY = 'telemetry';
+export const telemetryTables = { rollups: 'read_telemetry' } as const;
+
+type Db = Sql | TransactionSql;
+
+/**
+ * The telemetry view: read_telemetry (1-minute and 1-hour buckets per subject and metric),
+ * checkpoint 'telemetry', deltas on ops.view.<tenant>.telemetry. Retention deletes old buckets
+ * (see telemetry-retention.ts), which leaves the buckets kept exactly as a rebuild makes them.
+ */
+export const telemetryProjection: Projection<keyof typeof telemetryTables> = {
+  name: TELEMETRY,
+  tables: telemetryTables,
+  async apply(tx, batch, t) {
+    const samples = batch.events.flatMap(samplesOf);
+    if (samples.length === 0) return [];
+    const rows = foldSamples(await loadBuckets(tx, samples, t.rollups), samples);
+    await upsertBuckets(tx, rows, t.rollups);
+    return deltasByTenant('telemetry', rows, batch.position, toTelemetryView);
+  },
+};
+
+/** Folds samples into their buckets; returns the changed buckets. Pure. */
+export function foldSamples(rows: ReadonlyMap<string, TelemetryRow>, samples: readonly Sample[]): TelemetryRow[] {
+  const next = new Map<string, TelemetryRow>();
+  for (const s of samples) next.set(s.key, addSample(next.get(s.key) ?? rows.get(s.key), s));
+  return [...next.values()];
+}
+
+interface BucketRecord {
+  tenant: string;
+  subject: string;
+  metric: string;
+  resolution: TelemetryRow['resolution'];
+  bucket_start: Date;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+  last: number;
+  last_at: Date;
+  unit: string | null;
+  position: number;
+}
+
+async function loadBuckets(tx: Db, samples: readonly Sample[], table: string): Promise<Map<string, TelemetryRow>> {
+  const keys = new Map<string, Sample>();
+  for (const s of samples) keys.set(s.key, s);
+  const k = [...keys.values()];
+  const records = await tx<BucketRecord[]>`
+    SELECT r.* FROM ${tx(table)} r
+    JOIN unnest(${k.map((s) => s.tenant)}::text[], ${k.map((s) => s.subject)}::text[], ${k.map((s) => s.metric)}::text[],
+                ${k.map((s) => s.resolution)}::text[], ${k.map((s) => s.bucketStart)}::timestamptz[])
+      AS k (tenant, subject, metric, resolution, bucket_start)
+      USING (tenant, subject, metric, resolution, bucket_start)`;
+  return new Map(
+    records.map((r) => {
+      const bucketStart = r.bucket_start.toISOString();
+      return [
+        `${r.tenant}\u0000${r.subject}\u0000${r.metric}\u0000${r.resolution}\u0000${bucketStart}`,
+        {
+          tenant: r.tenant,
+          subject: r.subject,
+          metric: r.metric,
+          resolution: r.resolution,
+          bucketStart,
+          min: r.min,
+          max: r.max,
+          sum: r.sum,
+          count: r.count,
+          last: r.last,
+          lastAt: r.last_at.toISOString(),
+          unit: r.unit,
+          position: r.position,
+        },
+      ];
+    }),
+  );
+}
+
+async function upsertBuckets(tx: Db, rows: TelemetryRow[], table: string): Promise<void> {
+  const col = <T>(pick: (r: TelemetryRow) => T) => rows.map(pick);
+  await tx`
+    INSERT INTO ${tx(table)} (tenant, subject, metric, resolution, bucket_start, min, max, sum, count, last, last_at, unit, position)
+    SELECT * FROM unnest(${col((r) => r.tenant)}::text[], ${col((r) => r.subject)}::text[], ${col((r) => r.metric)}::text[],
+      ${col((r) => r.resolution)}::text[], ${col((r) => r.bucketStart)}::timestamptz[], ${col((r) => r.min)}::float8[],
+      ${col((r) => r.max)}::float8[], ${col((r) => r.sum)}::float8[], ${col((r) => r.count)}::int[], ${col((r) => r.last)}::float8[],
+      ${col((r) => r.lastAt)}::timestamptz[], ${col((r) => r.unit)}::text[], ${col((r) => r.position)}::bigint[])
+    ON CONFLICT (tenant, subject, metric, resolution, bucket_start) DO UPDATE SET min = excluded.min, max = excluded.max,
+      sum = excluded.sum, count = excluded.count, last = excluded.last, last_at = excluded.last_at, unit = excluded.unit,
+      position = excluded.position`;
+}
+
+/** How long buckets are kept, by resolution. */
+export interface TelemetryRetention {
+  minuteMs: number;
+  hourMs: number;
+}
+
+/**
+ * Deletes buckets past retention, by wall clock. It runs beside the projection, not in it: the
+ * buckets kept are exactly what a rebuild makes, and a rebuild's old buckets (telemetry events
+ * themselves expire after 30 days) go on the next pass.
+ */
+export async function applyTelemetryRetention(sql: Sql, nowMs: number, r: TelemetryRetention): Promise<number> {
+  const result = await sql`
+    DELETE FROM read_telemetry
+    WHERE (resolution = '1m' AND bucket_start < ${new Date(nowMs - r.minuteMs)})
+       OR (resolution = '1h' AND bucket_start < ${new Date(nowMs - r.hourMs)})`;
+  return result.count;
+}
