@@ -104,5 +104,13 @@ export function anyEvent(
   occurredAt: string,
   data: Record<string, unknown>,
 ): NewEvent {
-  return { id: randomUUID(), type, tenant, stream: streamName(category, tenant, id), occurredAt, schemaVersion: 1, data };
+  return {
+    id: randomUUID(),
+    type,
+    tenant,
+    stream: streamName(category, tenant, id),
+    occurredAt,
+    schemaVersion: 1,
+    data,
+  };
 }

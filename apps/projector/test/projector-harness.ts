@@ -38,7 +38,10 @@ export function collectDeltas(bus: TestBus): { deltas: ViewDelta<'fleet'>[]; sto
 }
 
 /** Collects every delta of one view published under the bus's prefix, in arrival order. */
-export function collectViewDeltas<V extends ViewName>(bus: TestBus, view: V): { deltas: ViewDelta<V>[]; stop: () => void } {
+export function collectViewDeltas<V extends ViewName>(
+  bus: TestBus,
+  view: V,
+): { deltas: ViewDelta<V>[]; stop: () => void } {
   const deltas: ViewDelta<V>[] = [];
   const sub = bus.nc.subscribe(bus.names.viewAll, {
     callback: (err, msg) => {

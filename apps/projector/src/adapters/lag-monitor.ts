@@ -28,7 +28,9 @@ export class LagMonitor {
 
   async measure(): Promise<SystemView[]> {
     const { sql, projections } = this.o;
-    const rows = await sql<{ projection: string; position: number; head: number; lag_seconds: number | null }[]>`
+    const rows = await sql<
+      { projection: string; position: number; head: number; lag_seconds: number | null }[]
+    >`
       WITH head AS (SELECT coalesce(max(position), 0) AS head FROM events)
       SELECT p.projection, coalesce(c.position, 0) AS position, head.head,
              (SELECT extract(epoch FROM now() - e.recorded_at)::float8 FROM events e

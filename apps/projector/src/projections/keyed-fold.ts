@@ -29,7 +29,10 @@ export function foldKeyed<R>(
     next.set(key, after);
     touched.add(key);
   }
-  return { rows: next, changed: [...touched].map((key) => ({ key, before: rows.get(key), after: next.get(key)! })) };
+  return {
+    rows: next,
+    changed: [...touched].map((key) => ({ key, before: rows.get(key), after: next.get(key)! })),
+  };
 }
 
 /** `tenant` + NUL + id: ids may hold dots and colons, never a NUL. */

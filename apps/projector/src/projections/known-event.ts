@@ -28,7 +28,10 @@ export function checkEvent(event: RecordedEvent): CheckedEvent {
     const reason = parsed.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; ');
     return { kind: 'invalid', reason };
   }
-  return { kind: 'known', event: { ...event, schemaVersion: catalog[event.type].version, data: parsed.data } as KnownRecordedEvent };
+  return {
+    kind: 'known',
+    event: { ...event, schemaVersion: catalog[event.type].version, data: parsed.data } as KnownRecordedEvent,
+  };
 }
 
 /**

@@ -30,7 +30,8 @@ export function checkBatch(batch: readonly RecordedEvent[]): CheckedBatch {
   for (const recorded of batch) {
     const c = checkEvent(recorded);
     if (c.kind === 'known') checked.events.push(c.event);
-    else if (c.kind === 'invalid') checked.invalid.push({ position: recorded.position, type: recorded.type, reason: c.reason });
+    else if (c.kind === 'invalid')
+      checked.invalid.push({ position: recorded.position, type: recorded.type, reason: c.reason });
   }
   return checked;
 }

@@ -33,7 +33,7 @@ afterAll(() => db.drop());
  */
 async function project(): Promise<void> {
   const head = await headPosition(db.sql);
-  for (let from = await checkpoint(db.sql); from < head; ) {
+  for (let from = await checkpoint(db.sql); from < head;) {
     const batch = await store.readAll({ fromPosition: from });
     if (batch.length === 0) await new Promise((r) => setTimeout(r, 20));
     else from = (await commitBatch(db.sql, fleetProjection, checkBatch(batch), from)).position;

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { NewEvent } from '@pulse/eventstore';
-import { defaultOnboardingSteps, streamName, type KnownRecordedEvent, type TicketPriority } from '@pulse/events';
+import {
+  defaultOnboardingSteps,
+  streamName,
+  type KnownRecordedEvent,
+  type TicketPriority,
+} from '@pulse/events';
 import { deterministicUuid } from '../../domain/deterministic-id.ts';
 
 /** A tenant's process-manager settings, defaults filled in. */
@@ -12,7 +17,12 @@ export interface ReactionSettings {
   funnelSteps: readonly string[];
 }
 
-export const DEFAULT_SLA_MINUTES: Record<TicketPriority, number> = { urgent: 60, high: 240, normal: 1440, low: 4320 };
+export const DEFAULT_SLA_MINUTES: Record<TicketPriority, number> = {
+  urgent: 60,
+  high: 240,
+  normal: 1440,
+  low: 4320,
+};
 /** Escalation goes up one level per window while nobody acknowledges, up to this level. */
 export const MAX_ESCALATION_LEVEL = 3;
 export const AUTOMATION = 'automation';
@@ -67,7 +77,11 @@ export const memKey = (kind: Memory['kind'], tenant: string, key: string) => `${
 export const timerKey = (kind: TimerKind, tenant: string, key: string) => `${kind}|${tenant}|${key}`;
 
 /** The memories and timers an event may read, so persistence loads them all in one query each. */
-export function keysOf(event: KnownRecordedEvent): { memory: string[]; timers: string[]; ticketIds: string[] } {
+export function keysOf(event: KnownRecordedEvent): {
+  memory: string[];
+  timers: string[];
+  ticketIds: string[];
+} {
   const t = event.tenant;
   const d = event.data as Record<string, unknown>;
   if (event.type.startsWith('alert.')) {
@@ -83,7 +97,11 @@ export function keysOf(event: KnownRecordedEvent): { memory: string[]; timers: s
   }
   if (event.type.startsWith('onboarding.')) {
     const id = d.journeyId as string;
-    return { memory: [memKey('journey', t, id)], timers: [timerKey('onboarding_idle', t, id)], ticketIds: [] };
+    return {
+      memory: [memKey('journey', t, id)],
+      timers: [timerKey('onboarding_idle', t, id)],
+      ticketIds: [],
+    };
   }
   return { memory: [], timers: [], ticketIds: [] };
 }
@@ -95,7 +113,13 @@ export function derivedId(prefix: string, ...parts: string[]): string {
   return `${prefix}-${createHash('sha1').update(parts.join('|')).digest('hex').slice(0, 16)}`;
 }
 
-function derived(cause: KnownRecordedEvent, type: string, stream: string, data: Record<string, unknown>, name: string): NewEvent {
+function derived(
+  cause: KnownRecordedEvent,
+  type: string,
+  stream: string,
+  data: Record<string, unknown>,
+  name: string,
+): NewEvent {
   return {
     id: deterministicUuid(`${type}|${cause.id}|${name}`),
     type,
@@ -104,7 +128,11 @@ function derived(cause: KnownRecordedEvent, type: string, stream: string, data: 
     occurredAt: cause.occurredAt,
     schemaVersion: 1,
     data,
-    metadata: { source: 'projector:reactions', causationId: cause.id, correlationId: cause.metadata?.correlationId ?? cause.id },
+    metadata: {
+      source: 'projector:reactions',
+      causationId: cause.id,
+      correlationId: cause.metadata?.correlationId ?? cause.id,
+    },
   };
 }
 
@@ -112,7 +140,13 @@ function openTicket(
   w: World,
   cause: KnownRecordedEvent,
   s: ReactionSettings,
-  t: { ticketId: string; title: string; priority: TicketPriority; origin: Record<string, unknown>; machineId?: string },
+  t: {
+    ticketId: string;
+    title: string;
+    priority: TicketPriority;
+    origin: Record<string, unknown>;
+    machineId?: string;
+  },
 ): void {
   const data = {
     ticketId: t.ticketId,
@@ -123,7 +157,9 @@ function openTicket(
     slaDueAt: plus(cause.occurredAt, s.slaMinutes[t.priority] * 60_000),
     by: AUTOMATION,
   };
-  w.outbox.push(derived(cause, 'ticket.opened', streamName('ticket', cause.tenant, t.ticketId), data, t.ticketId));
+  w.outbox.push(
+    derived(cause, 'ticket.opened', streamName('ticket', cause.tenant, t.ticketId), data, t.ticketId),
+  );
 }
 
 function touch(w: World, key: string, version: number): void {
@@ -173,7 +209,11 @@ export function react(w: World, e: KnownRecordedEvent, s: ReactionSettings): voi
           ...(d.machineId !== undefined && { machineId: d.machineId }),
         });
         mem = { ...mem, ticketId };
-        w.memory.set(memKey('ticket', t, ticketId), { kind: 'ticket', fingerprint: d.fingerprint, open: true });
+        w.memory.set(memKey('ticket', t, ticketId), {
+          kind: 'ticket',
+          fingerprint: d.fingerprint,
+          open: true,
+        });
       }
       w.memory.set(key, mem);
       return;
@@ -310,22 +350,37 @@ export function react(w: World, e: KnownRecordedEvent, s: ReactionSettings): voi
     }
     case 'machine.status_changed': {
       const d = e.data;
-      const alerting = (status: string) => status === 'overdue' || (status === 'offline' && s.offlineRaisesAlert);
+      const alerting = (status: string) =>
+        status === 'overdue' || (status === 'offline' && s.offlineRaisesAlert);
       const fingerprint = absenceFingerprint(d.machineId);
       const stream = streamName('alert', t, fingerprint);
       if (alerting(d.to) && !alerting(d.from)) {
         w.outbox.push(
-          derived(e, 'alert.raised', stream, {
+          derived(
+            e,
+            'alert.raised',
+            stream,
+            {
+              fingerprint,
+              source: 'pulse',
+              severity: 'warning',
+              title: `${d.machineId} is ${d.to}: not heard from since ${d.lastSeenAt}`,
+              machineId: d.machineId,
+              labels: { status: d.to },
+            },
             fingerprint,
-            source: 'pulse',
-            severity: 'warning',
-            title: `${d.machineId} is ${d.to}: not heard from since ${d.lastSeenAt}`,
-            machineId: d.machineId,
-            labels: { status: d.to },
-          }, fingerprint),
+          ),
         );
       } else if (alerting(d.from) && !alerting(d.to)) {
-        w.outbox.push(derived(e, 'alert.resolved', stream, { fingerprint, by: AUTOMATION, reason: `back ${d.to}` }, fingerprint));
+        w.outbox.push(
+          derived(
+            e,
+            'alert.resolved',
+            stream,
+            { fingerprint, by: AUTOMATION, reason: `back ${d.to}` },
+            fingerprint,
+          ),
+        );
       }
       return;
     }
@@ -344,7 +399,9 @@ export function fire(timer: Timer): { stream: string; expectedVersion: number; e
     schemaVersion: 1,
     metadata: { source: `projector:${timer.kind}` },
   };
-  const id = deterministicUuid(`timer|${timer.kind}|${timer.stream}|${timer.expectedVersion}|${JSON.stringify(timer.payload)}`);
+  const id = deterministicUuid(
+    `timer|${timer.kind}|${timer.stream}|${timer.expectedVersion}|${JSON.stringify(timer.payload)}`,
+  );
   switch (timer.kind) {
     case 'alert_escalation': {
       const level = Number(timer.payload.level ?? 1);
@@ -357,7 +414,12 @@ export function fire(timer: Timer): { stream: string; expectedVersion: number; e
           ...base,
           id,
           type: 'alert.escalated',
-          data: { fingerprint: timer.key, level, reason: `unacknowledged for ${minutes} minutes`, unacknowledgedSince: since },
+          data: {
+            fingerprint: timer.key,
+            level,
+            reason: `unacknowledged for ${minutes} minutes`,
+            unacknowledgedSince: since,
+          },
         },
       };
     }
@@ -365,7 +427,12 @@ export function fire(timer: Timer): { stream: string; expectedVersion: number; e
       return {
         stream: timer.stream,
         expectedVersion: timer.expectedVersion,
-        event: { ...base, id, type: 'ticket.sla_breached', data: { ticketId: timer.key, dueAt: timer.dueAt } },
+        event: {
+          ...base,
+          id,
+          type: 'ticket.sla_breached',
+          data: { ticketId: timer.key, dueAt: timer.dueAt },
+        },
       };
     case 'onboarding_idle': {
       const lastStepAt = String(timer.payload.lastStepAt);

@@ -34,7 +34,9 @@ export function reactionsProjection(defaults: ReactionDefaults, onCommitted: () 
     name: REACTIONS,
     tables: {},
     async apply(tx, batch) {
-      const events = batch.events.filter((e) => keysOf(e).memory.length > 0 || e.type === 'machine.status_changed');
+      const events = batch.events.filter(
+        (e) => keysOf(e).memory.length > 0 || e.type === 'machine.status_changed',
+      );
       if (events.length === 0) return [];
       const settings = await loadReactionSettings(tx, [...new Set(events.map((e) => e.tenant))], defaults);
       const world = await loadWorld(tx, events);
@@ -98,7 +100,11 @@ async function loadWorld(tx: Db, events: KnownRecordedEvent[]): Promise<World> {
   const memory = await loadMemory(tx, [...memoryKeys]);
   // A resolved ticket frees its alert's fingerprint: load those alerts too.
   const more = [...memory.values()]
-    .flatMap((m, i) => (m?.kind === 'ticket' && m.fingerprint ? [memKey('alert', split([...memory.keys()][i]!).tenant, m.fingerprint)] : []))
+    .flatMap((m, i) =>
+      m?.kind === 'ticket' && m.fingerprint
+        ? [memKey('alert', split([...memory.keys()][i]!).tenant, m.fingerprint)]
+        : [],
+    )
     .filter((k) => !memory.has(k));
   for (const [k, v] of await loadMemory(tx, more)) memory.set(k, v);
   return { memory, timers: await loadTimers(tx, [...timerKeys]), outbox: [] };
@@ -121,7 +127,15 @@ async function loadTimers(tx: Db, keys: string[]): Promise<Map<string, Timer | n
   if (keys.length === 0) return out;
   const parts = keys.map(split);
   const rows = await tx<
-    { kind: TimerKind; tenant: string; key: string; due_at: Date; stream: string; expected_version: number; payload: Record<string, unknown> }[]
+    {
+      kind: TimerKind;
+      tenant: string;
+      key: string;
+      due_at: Date;
+      stream: string;
+      expected_version: number;
+      payload: Record<string, unknown>;
+    }[]
   >`
     SELECT t.* FROM pm_timers t
     JOIN unnest(${parts.map((p) => p.kind)}::text[], ${parts.map((p) => p.tenant)}::text[], ${parts.map((p) => p.key)}::text[])

@@ -1,7 +1,10 @@
 import type { Sql } from 'postgres';
 import { WrongExpectedVersion, type EventStore, type NewEvent } from '@pulse/eventstore';
 import type { Logger } from '@pulse/platform';
-import { applyTelemetryRetention, type TelemetryRetention } from '../../projections/telemetry/telemetry.projection.ts';
+import {
+  applyTelemetryRetention,
+  type TelemetryRetention,
+} from '../../projections/telemetry/telemetry.projection.ts';
 import { fire, type Timer, type TimerKind } from './reactions.decide.ts';
 
 export interface TimersOptions {
@@ -52,7 +55,10 @@ export class TimersManager {
         // The timer is done unless the process manager already moved it (a newer version).
         await this.o.sql`DELETE FROM pm_timers WHERE kind = ${timer.kind} AND tenant = ${timer.tenant}
                          AND key = ${timer.key} AND expected_version = ${timer.expectedVersion}`;
-        this.o.log.info({ tenant: timer.tenant, kind: timer.kind, key: timer.key, type: event.type }, 'timer fired');
+        this.o.log.info(
+          { tenant: timer.tenant, kind: timer.kind, key: timer.key, type: event.type },
+          'timer fired',
+        );
       } catch (err) {
         if (!(err instanceof WrongExpectedVersion)) throw err;
         result.superseded++;
@@ -113,7 +119,15 @@ export class TimersManager {
 
 async function dueTimers(sql: Sql, nowMs: number, limit: number): Promise<Timer[]> {
   const rows = await sql<
-    { kind: TimerKind; tenant: string; key: string; due_at: Date; stream: string; expected_version: number; payload: Record<string, unknown> }[]
+    {
+      kind: TimerKind;
+      tenant: string;
+      key: string;
+      due_at: Date;
+      stream: string;
+      expected_version: number;
+      payload: Record<string, unknown>;
+    }[]
   >`SELECT * FROM pm_timers WHERE due_at <= ${new Date(nowMs)} ORDER BY due_at LIMIT ${limit}`;
   return rows.map((r) => ({
     kind: r.kind,

@@ -41,7 +41,13 @@ export function evolve(row: AlertRow | undefined, event: KnownRecordedEvent): Al
     case 'alert.resolved':
       if (!row) return row;
       if (row.state === 'resolved') return { ...row, position: event.position };
-      return { ...row, state: 'resolved', resolvedAt: event.occurredAt, resolvedBy: event.data.by, position: event.position };
+      return {
+        ...row,
+        state: 'resolved',
+        resolvedAt: event.occurredAt,
+        resolvedBy: event.data.by,
+        position: event.position,
+      };
     case 'alert.escalated':
       if (!row) return row;
       return {
@@ -144,7 +150,8 @@ export function countChanges(pairs: [AlertRow | undefined, AlertRow][]): CountCh
     ] as const) {
       const k = `${row.tenant}\u0000${dimension}\u0000${key}`;
       let c = byKey.get(k);
-      if (!c) byKey.set(k, (c = { tenant: row.tenant, dimension, key, open: 0, acknowledged: 0, resolved: 0 }));
+      if (!c)
+        byKey.set(k, (c = { tenant: row.tenant, dimension, key, open: 0, acknowledged: 0, resolved: 0 }));
       c[row.state] += sign;
     }
   };

@@ -2,7 +2,14 @@ import type { TransactionSql } from 'postgres';
 import type { AlertCountView, ViewDelta } from '@pulse/events';
 import { foldKeyed, rowKey, type Keyed } from '../keyed-fold.ts';
 import { deltasByTenant, type CheckedBatch, type Projection } from '../projection.ts';
-import { countChanges, evolve, fingerprintOf, toAlertView, type AlertRow, type CountChange } from './alerts.evolve.ts';
+import {
+  countChanges,
+  evolve,
+  fingerprintOf,
+  toAlertView,
+  type AlertRow,
+  type CountChange,
+} from './alerts.evolve.ts';
 
 export const ALERTS = 'alerts';
 export const alertTables = { alerts: 'read_alerts', counts: 'read_alert_counts' } as const;
@@ -20,7 +27,12 @@ export const alertsProjection: Projection<keyof typeof alertTables> = {
     const { changed } = foldKeyed(await loadAlerts(tx, events, t.alerts), events, evolve);
     const rows = changed.map((c) => c.after);
     await upsertAlerts(tx, rows, t.alerts);
-    const counts = await applyCounts(tx, countChanges(changed.map((c) => [c.before, c.after])), batch.position, t.counts);
+    const counts = await applyCounts(
+      tx,
+      countChanges(changed.map((c) => [c.before, c.after])),
+      batch.position,
+      t.counts,
+    );
     return [
       ...deltasByTenant('alerts', rows, batch.position, toAlertView),
       ...(deltasByTenant('alert_counts', counts, batch.position, ({ tenant: _t, ...c }) => c) as ViewDelta[]),

@@ -106,7 +106,10 @@ describe('fleet projection under SIGKILL', () => {
     projector = startProjector(db, bus, NO_ABSENCE);
     await projector.waitForOutput(/projector running/, 30_000);
     // Other test files write concurrently; their open transactions can hold the tail back briefly.
-    await waitFor(async () => (await checkpoint(db.sql)) === head, { timeoutMs: 30_000, what: 'the checkpoint at the head' });
+    await waitFor(async () => (await checkpoint(db.sql)) === head, {
+      timeoutMs: 30_000,
+      what: 'the checkpoint at the head',
+    });
 
     // The read model equals a pure fold of the whole log with the same evolve.
     let expected = new Map<FleetKey, FleetRow>();

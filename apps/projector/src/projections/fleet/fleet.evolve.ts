@@ -151,7 +151,12 @@ function checkedIn(row: FleetRow | undefined, e: EventOf<'machine.checked_in'>):
 function inventoryReported(row: FleetRow | undefined, e: EventOf<'machine.inventory_reported'>): FleetRow {
   const d = e.data;
   const base = row ?? blank(e, d.machineId, d.hostname ?? d.machineId, d.os?.name ?? 'unknown');
-  return { ...base, hostname: d.hostname ?? base.hostname, inventory: inventorySummary(d, e.occurredAt), position: e.position };
+  return {
+    ...base,
+    hostname: d.hostname ?? base.hostname,
+    inventory: inventorySummary(d, e.occurredAt),
+    position: e.position,
+  };
 }
 
 export function inventorySummary(d: MachineInventoryReported, reportedAt: string): InventorySummary {
@@ -172,11 +177,7 @@ export function inventorySummary(d: MachineInventoryReported, reportedAt: string
   };
 }
 
-function seen(
-  signals: FleetRow['signals'],
-  kind: SignalKind,
-  at: string,
-): FleetRow['signals'] {
+function seen(signals: FleetRow['signals'], kind: SignalKind, at: string): FleetRow['signals'] {
   const before = signals[kind];
   return before && Date.parse(before) >= Date.parse(at) ? signals : { ...signals, [kind]: at };
 }

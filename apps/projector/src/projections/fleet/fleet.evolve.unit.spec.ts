@@ -6,7 +6,13 @@ import {
   registeredEvent,
   statusChangedEvent,
 } from '../../../test/machine-events.ts';
-import { evolve, rollupContribution, STALE_SIGNAL_AFTER_MS, toMachineView, type FleetRow } from './fleet.evolve.ts';
+import {
+  evolve,
+  rollupContribution,
+  STALE_SIGNAL_AFTER_MS,
+  toMachineView,
+  type FleetRow,
+} from './fleet.evolve.ts';
 import { fleetKey, fold, prepareBatch, rollupChanges } from './fleet.fold.ts';
 import { fleetDeltas } from './fleet.projection.ts';
 
@@ -183,7 +189,14 @@ describe('fleet deltas', () => {
 
 describe('fleet evolve: signals, inventory, decommissioning', () => {
   const checkedIn = (at: string, position: number, data: Record<string, unknown> = {}) =>
-    recorded(machineEvent('acme', 'web-01', 'machine.checked_in', at, { signal: 'rmm', via: 'tacticalrmm', ...data }), position);
+    recorded(
+      machineEvent('acme', 'web-01', 'machine.checked_in', at, {
+        signal: 'rmm',
+        via: 'tacticalrmm',
+        ...data,
+      }),
+      position,
+    );
   const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
   it('given an agent heard at T, when the RMM checks in 89.999 s later, then no signal is stale yet', () => {
@@ -206,11 +219,20 @@ describe('fleet evolve: signals, inventory, decommissioning', () => {
   it('when a source reports an older sighting, then it is recorded for its signal and nothing else moves', () => {
     const before = given(registered(), heartbeat(T2, 2), statusChanged('offline', 3))!;
     const row = evolve(before, checkedIn(T2, 4, { lastSeenAt: T0 }))!;
-    expect(row).toMatchObject({ status: 'offline', lastSeenAt: T2, signals: { agent: T2, rmm: T0 }, position: 4 });
+    expect(row).toMatchObject({
+      status: 'offline',
+      lastSeenAt: T2,
+      signals: { agent: T2, rmm: T0 },
+      position: 4,
+    });
   });
 
   it('when a check-in names a machine never seen, then it is listed, online, with what the source knows', () => {
-    expect(given(checkedIn(T1, 1, { hostname: 'pc-7' }))).toMatchObject({ hostname: 'pc-7', os: 'unknown', status: 'online' });
+    expect(given(checkedIn(T1, 1, { hostname: 'pc-7' }))).toMatchObject({
+      hostname: 'pc-7',
+      os: 'unknown',
+      status: 'online',
+    });
   });
 
   it('when inventory is reported, then the row carries its summary and position, not its software list', () => {
@@ -225,13 +247,27 @@ describe('fleet evolve: signals, inventory, decommissioning', () => {
         2,
       ),
     )!;
-    expect(row.inventory).toMatchObject({ reportedAt: T1, vendor: 'Dell Inc.', cpuCores: 16, osName: 'Debian', softwareCount: 2 });
+    expect(row.inventory).toMatchObject({
+      reportedAt: T1,
+      vendor: 'Dell Inc.',
+      cpuCores: 16,
+      osName: 'Debian',
+      softwareCount: 2,
+    });
     expect(row.status).toBe('offline');
   });
 
   it('when a token is rotated, then only the position moves (the absence manager appends at that version)', () => {
     const before = given(registered(), heartbeat(T1, 2))!;
-    expect(evolve(before, recorded(machineEvent('acme', 'web-01', 'machine.token_rotated', T2, { tokenId: 't', expiresAt: T2 }), 3))).toEqual({
+    expect(
+      evolve(
+        before,
+        recorded(
+          machineEvent('acme', 'web-01', 'machine.token_rotated', T2, { tokenId: 't', expiresAt: T2 }),
+          3,
+        ),
+      ),
+    ).toEqual({
       ...before,
       position: 3,
     });

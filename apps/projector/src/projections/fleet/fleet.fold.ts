@@ -107,7 +107,11 @@ export function rollupChanges(pairs: [FleetRow | undefined, FleetRow][]): Rollup
     if (!c) return;
     const key = `${tenant}\u0000${c.customer}\u0000${c.site}`;
     let r = byKey.get(key);
-    if (!r) byKey.set(key, (r = { tenant, customer: c.customer, site: c.site, online: 0, overdue: 0, offline: 0, total: 0 }));
+    if (!r)
+      byKey.set(
+        key,
+        (r = { tenant, customer: c.customer, site: c.site, online: 0, overdue: 0, offline: 0, total: 0 }),
+      );
     r[c.status] += sign;
     r.total += sign;
   };

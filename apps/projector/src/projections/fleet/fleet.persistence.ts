@@ -2,7 +2,13 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { FleetRollupView, InventorySummary, SignalKind } from '@pulse/events';
 import type { Tables } from '../projection.ts';
 import type { FleetRow } from './fleet.evolve.ts';
-import { fleetKey, type FleetKey, type InventoryRow, type MachineRef, type RollupChange } from './fleet.fold.ts';
+import {
+  fleetKey,
+  type FleetKey,
+  type InventoryRow,
+  type MachineRef,
+  type RollupChange,
+} from './fleet.fold.ts';
 
 export const FLEET = 'fleet';
 export const fleetTables = {
@@ -56,7 +62,11 @@ export async function loadMachines(
 }
 
 /** One multi-row upsert: column arrays through unnest keep the parameter count fixed at any batch size. */
-export async function upsertMachines(tx: Db, rows: FleetRow[], table: string = fleetTables.machines): Promise<void> {
+export async function upsertMachines(
+  tx: Db,
+  rows: FleetRow[],
+  table: string = fleetTables.machines,
+): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(pick: (r: FleetRow) => T) => rows.map(pick);
   await tx`

@@ -50,7 +50,9 @@ describe('fleet projection (projector process)', () => {
     projector = startProjector(db, bus, NO_ABSENCE);
     await projector.waitForOutput(/projector running/);
     // Other test files write concurrently; their open transactions may hold our events back briefly.
-    await waitFor(async () => (await checkpoint(db.sql)) === lastPosition, { what: 'the checkpoint at the head' });
+    await waitFor(async () => (await checkpoint(db.sql)) === lastPosition, {
+      what: 'the checkpoint at the head',
+    });
     const rows = await db.sql`SELECT * FROM read_machines ORDER BY tenant, machine_id`;
     expect(rows.map((r) => ({ ...r }))).toMatchObject([
       {

@@ -78,7 +78,13 @@ export function evolveJourney(
     if (!row) return row;
     // A journey that completed meanwhile stays completed: the abandonment was decided on stale news.
     if (row.status === 'completed') return { ...row, position: event.position };
-    return { ...row, status: 'abandoned', abandonedAt: event.occurredAt, idleS: event.data.idleS, position: event.position };
+    return {
+      ...row,
+      status: 'abandoned',
+      abandonedAt: event.occurredAt,
+      idleS: event.data.idleS,
+      position: event.position,
+    };
   }
   return row;
 }
@@ -87,7 +93,9 @@ export function evolveJourney(
 export function cohortsOf(startedAt: string): string[] {
   const d = new Date(startedAt);
   const day = d.toISOString().slice(0, 10);
-  const monday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7)));
+  const monday = new Date(
+    Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7)),
+  );
   return ['all', `day:${day}`, `week:${monday.toISOString().slice(0, 10)}`];
 }
 
@@ -159,11 +167,26 @@ export function applyJourneyChange(
     abandoned++;
     const r = rows.find((s) => s.step === after.lastStep);
     if (r) r.abandoned++;
-    abandonedJourneys = [toAbandoned(after), ...abandonedJourneys.filter((j) => j.journeyId !== after.journeyId)]
-      .sort((a, b) => Date.parse(b.abandonedAt) - Date.parse(a.abandonedAt) || a.journeyId.localeCompare(b.journeyId))
+    abandonedJourneys = [
+      toAbandoned(after),
+      ...abandonedJourneys.filter((j) => j.journeyId !== after.journeyId),
+    ]
+      .sort(
+        (a, b) =>
+          Date.parse(b.abandonedAt) - Date.parse(a.abandonedAt) || a.journeyId.localeCompare(b.journeyId),
+      )
       .slice(0, ABANDONED_LIST);
   }
-  return { ...funnel, steps: derive(rows, histograms), histograms, started, completed, abandoned, abandonedJourneys, position };
+  return {
+    ...funnel,
+    steps: derive(rows, histograms),
+    histograms,
+    started,
+    completed,
+    abandoned,
+    abandonedJourneys,
+    position,
+  };
 }
 
 function toAbandoned(j: JourneyRow): AbandonedJourney {

@@ -34,7 +34,13 @@ export const funnelProjection: Projection<keyof typeof funnelTables> = {
     const journeys = await loadJourneys(tx, events, t.journeys);
     const cohorts = touchedCohorts(events, journeys);
     const funnels = await loadFunnels(tx, cohorts, t.funnel);
-    const { journeys: changedJourneys, funnels: changedFunnels } = foldFunnel(journeys, funnels, events, steps, batch.position);
+    const { journeys: changedJourneys, funnels: changedFunnels } = foldFunnel(
+      journeys,
+      funnels,
+      events,
+      steps,
+      batch.position,
+    );
     await upsertJourneys(tx, changedJourneys, t.journeys);
     await upsertFunnels(tx, changedFunnels, t.funnel);
     return deltasByTenant('funnel', changedFunnels, batch.position, toFunnelView);
@@ -70,7 +76,10 @@ export function foldFunnel(
       changedF.add(fk);
     }
   }
-  return { journeys: [...changedJ].map((k) => journeys.get(k)!), funnels: [...changedF].map((k) => funnels.get(k)!) };
+  return {
+    journeys: [...changedJ].map((k) => journeys.get(k)!),
+    funnels: [...changedF].map((k) => funnels.get(k)!),
+  };
 }
 
 export async function loadFunnelSteps(tx: Db, tenants: string[]): Promise<Map<string, string[]>> {
@@ -80,11 +89,15 @@ export async function loadFunnelSteps(tx: Db, tenants: string[]): Promise<Map<st
 }
 
 /** The cohorts the batch touches: an existing journey's, or those of the time a new one is first heard of. */
-function touchedCohorts(events: readonly KnownRecordedEvent[], journeys: ReadonlyMap<string, JourneyRow>): { tenant: string; cohort: string }[] {
+function touchedCohorts(
+  events: readonly KnownRecordedEvent[],
+  journeys: ReadonlyMap<string, JourneyRow>,
+): { tenant: string; cohort: string }[] {
   const out = new Map<string, { tenant: string; cohort: string }>();
   for (const e of events) {
     const startedAt = journeys.get(rowKey(e.tenant, journeyIdOf(e)!))?.startedAt ?? e.occurredAt;
-    for (const cohort of cohortsOf(startedAt)) out.set(rowKey(e.tenant, cohort), { tenant: e.tenant, cohort });
+    for (const cohort of cohortsOf(startedAt))
+      out.set(rowKey(e.tenant, cohort), { tenant: e.tenant, cohort });
   }
   return [...out.values()];
 }
@@ -104,9 +117,14 @@ interface JourneyRecord {
   position: number;
 }
 
-export async function loadJourneys(tx: Db, events: readonly KnownRecordedEvent[], table: string): Promise<Map<string, JourneyRow>> {
+export async function loadJourneys(
+  tx: Db,
+  events: readonly KnownRecordedEvent[],
+  table: string,
+): Promise<Map<string, JourneyRow>> {
   const refs = new Map<string, { tenant: string; id: string }>();
-  for (const e of events) refs.set(rowKey(e.tenant, journeyIdOf(e)!), { tenant: e.tenant, id: journeyIdOf(e)! });
+  for (const e of events)
+    refs.set(rowKey(e.tenant, journeyIdOf(e)!), { tenant: e.tenant, id: journeyIdOf(e)! });
   const r = [...refs.values()];
   const records = await tx<JourneyRecord[]>`
     SELECT j.* FROM ${tx(table)} j
@@ -133,14 +151,23 @@ export async function loadJourneys(tx: Db, events: readonly KnownRecordedEvent[]
   );
 }
 
-async function loadFunnels(tx: Db, refs: { tenant: string; cohort: string }[], table: string): Promise<Map<string, FunnelRow>> {
-  const records = await tx<(Omit<FunnelRow, 'abandonedJourneys'> & { abandoned_journeys: FunnelRow['abandonedJourneys'] })[]>`
+async function loadFunnels(
+  tx: Db,
+  refs: { tenant: string; cohort: string }[],
+  table: string,
+): Promise<Map<string, FunnelRow>> {
+  const records = await tx<
+    (Omit<FunnelRow, 'abandonedJourneys'> & { abandoned_journeys: FunnelRow['abandonedJourneys'] })[]
+  >`
     SELECT f.tenant, f.cohort, f.steps, f.started, f.completed, f.abandoned, f.abandoned_journeys, f.histograms, f.position
     FROM ${tx(table)} f
     JOIN unnest(${refs.map((x) => x.tenant)}::text[], ${refs.map((x) => x.cohort)}::text[]) AS k (tenant, cohort)
       USING (tenant, cohort)`;
   return new Map(
-    records.map(({ abandoned_journeys, ...f }) => [rowKey(f.tenant, f.cohort), { ...f, abandonedJourneys: abandoned_journeys }]),
+    records.map(({ abandoned_journeys, ...f }) => [
+      rowKey(f.tenant, f.cohort),
+      { ...f, abandonedJourneys: abandoned_journeys },
+    ]),
   );
 }
 
@@ -173,4 +200,3 @@ async function upsertFunnels(tx: Db, rows: FunnelRow[], table: string): Promise<
       completed = excluded.completed, abandoned = excluded.abandoned, abandoned_journeys = excluded.abandoned_journeys,
       histograms = excluded.histograms, position = excluded.position`;
 }
-

@@ -25,7 +25,10 @@ export const telemetryProjection: Projection<keyof typeof telemetryTables> = {
 };
 
 /** Folds samples into their buckets; returns the changed buckets. Pure. */
-export function foldSamples(rows: ReadonlyMap<string, TelemetryRow>, samples: readonly Sample[]): TelemetryRow[] {
+export function foldSamples(
+  rows: ReadonlyMap<string, TelemetryRow>,
+  samples: readonly Sample[],
+): TelemetryRow[] {
   const next = new Map<string, TelemetryRow>();
   for (const s of samples) next.set(s.key, addSample(next.get(s.key) ?? rows.get(s.key), s));
   return [...next.values()];
@@ -47,7 +50,11 @@ interface BucketRecord {
   position: number;
 }
 
-async function loadBuckets(tx: Db, samples: readonly Sample[], table: string): Promise<Map<string, TelemetryRow>> {
+async function loadBuckets(
+  tx: Db,
+  samples: readonly Sample[],
+  table: string,
+): Promise<Map<string, TelemetryRow>> {
   const keys = new Map<string, Sample>();
   for (const s of samples) keys.set(s.key, s);
   const k = [...keys.values()];
@@ -106,7 +113,11 @@ export interface TelemetryRetention {
  * buckets kept are exactly what a rebuild makes, and a rebuild's old buckets (telemetry events
  * themselves expire after 30 days) go on the next pass.
  */
-export async function applyTelemetryRetention(sql: Sql, nowMs: number, r: TelemetryRetention): Promise<number> {
+export async function applyTelemetryRetention(
+  sql: Sql,
+  nowMs: number,
+  r: TelemetryRetention,
+): Promise<number> {
   const result = await sql`
     DELETE FROM read_telemetry
     WHERE (resolution = '1m' AND bucket_start < ${new Date(nowMs - r.minuteMs)})

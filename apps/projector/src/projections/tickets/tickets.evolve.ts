@@ -48,7 +48,8 @@ export function evolve(row: TicketRow | undefined, event: KnownRecordedEvent): T
   if (!row || !event.type.startsWith('ticket.')) return row;
   const next: TicketRow = {
     ...row,
-    lastActivityAt: Date.parse(event.occurredAt) > Date.parse(row.lastActivityAt) ? event.occurredAt : row.lastActivityAt,
+    lastActivityAt:
+      Date.parse(event.occurredAt) > Date.parse(row.lastActivityAt) ? event.occurredAt : row.lastActivityAt,
     timelineLength: row.timelineLength + 1,
     position: event.position,
   };
@@ -72,12 +73,28 @@ export function evolve(row: TicketRow | undefined, event: KnownRecordedEvent): T
 
 /** A ticket event as a line of its timeline (undefined for events that are not about a ticket). */
 export function timelineEntry(event: KnownRecordedEvent): TimelineRow | undefined {
-  const base = { tenant: event.tenant, seq: event.streamVersion, at: event.occurredAt, type: event.type, position: event.position };
+  const base = {
+    tenant: event.tenant,
+    seq: event.streamVersion,
+    at: event.occurredAt,
+    type: event.type,
+    position: event.position,
+  };
   switch (event.type) {
     case 'ticket.opened':
-      return { ...base, ticketId: event.data.ticketId, by: event.data.by, text: `opened: ${event.data.title}` };
+      return {
+        ...base,
+        ticketId: event.data.ticketId,
+        by: event.data.by,
+        text: `opened: ${event.data.title}`,
+      };
     case 'ticket.assigned':
-      return { ...base, ticketId: event.data.ticketId, by: event.data.by, text: `assigned to ${event.data.to}` };
+      return {
+        ...base,
+        ticketId: event.data.ticketId,
+        by: event.data.by,
+        text: `assigned to ${event.data.to}`,
+      };
     case 'ticket.taken_over':
       return {
         ...base,
@@ -86,7 +103,12 @@ export function timelineEntry(event: KnownRecordedEvent): TimelineRow | undefine
         text: event.data.from ? `taken over from ${event.data.from}` : 'taken over',
       };
     case 'ticket.released':
-      return { ...base, ticketId: event.data.ticketId, by: event.data.by, text: event.data.note ? `released: ${event.data.note}` : 'released' };
+      return {
+        ...base,
+        ticketId: event.data.ticketId,
+        by: event.data.by,
+        text: event.data.note ? `released: ${event.data.note}` : 'released',
+      };
     case 'ticket.note_added':
       return { ...base, ticketId: event.data.ticketId, by: event.data.by, text: event.data.note };
     case 'ticket.escalated':
@@ -97,9 +119,19 @@ export function timelineEntry(event: KnownRecordedEvent): TimelineRow | undefine
         text: `escalated${event.data.to ? ` to ${event.data.to}` : ''}: ${event.data.reason}`,
       };
     case 'ticket.resolved':
-      return { ...base, ticketId: event.data.ticketId, by: event.data.by, text: `resolved: ${event.data.resolution}` };
+      return {
+        ...base,
+        ticketId: event.data.ticketId,
+        by: event.data.by,
+        text: `resolved: ${event.data.resolution}`,
+      };
     case 'ticket.sla_breached':
-      return { ...base, ticketId: event.data.ticketId, by: null, text: `SLA breached (due ${event.data.dueAt})` };
+      return {
+        ...base,
+        ticketId: event.data.ticketId,
+        by: null,
+        text: `SLA breached (due ${event.data.dueAt})`,
+      };
     default:
       return undefined;
   }

@@ -2,7 +2,14 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { TicketOrigin } from '@pulse/events';
 import { foldKeyed, rowKey, type Keyed } from '../keyed-fold.ts';
 import { deltasByTenant, withoutTenant, type Projection } from '../projection.ts';
-import { evolve, ticketIdOf, timelineEntry, toTicketView, type TicketRow, type TimelineRow } from './tickets.evolve.ts';
+import {
+  evolve,
+  ticketIdOf,
+  timelineEntry,
+  toTicketView,
+  type TicketRow,
+  type TimelineRow,
+} from './tickets.evolve.ts';
 
 export const TICKETS = 'tickets';
 export const ticketTables = { tickets: 'read_tickets', timeline: 'read_ticket_timeline' } as const;
@@ -62,7 +69,11 @@ interface TicketRecord {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export async function loadTickets(tx: TransactionSql | Sql, events: readonly Keyed[], table: string): Promise<Map<string, TicketRow>> {
+export async function loadTickets(
+  tx: TransactionSql | Sql,
+  events: readonly Keyed[],
+  table: string,
+): Promise<Map<string, TicketRow>> {
   const refs = new Map<string, { tenant: string; id: string }>();
   for (const { key, event } of events) refs.set(key, { tenant: event.tenant, id: ticketIdOf(event)! });
   const r = [...refs.values()];
