@@ -4,3 +4,4 @@
  */
 export const SETTINGS = Symbol('IngestSettings');
 export const EVENT_STORE = Symbol('EventStore');
+export const LOGGER = Symbol('Logger');

@@ -162,3 +162,15 @@ export class InvalidRequest extends Error {
 export class Conflict extends Error {
   override name = 'Conflict';
 }
+
+export class UnknownWebhookSource extends Error {
+  override name = 'UnknownWebhookSource';
+  constructor(source: string) {
+    super(`no webhook "${source}"; use tacticalrmm, wazuh, fleet, onboarding or generic`);
+  }
+}
+
+/** A webhook without a valid secret or signature. The message never quotes what was sent. */
+export class WebhookUnauthorized extends Error {
+  override name = 'WebhookUnauthorized';
+}

@@ -1,4 +1,6 @@
 import {
+  UnknownWebhookSource,
+  WebhookUnauthorized,
   Conflict,
   InvalidRequest,
   MachineTokenRefused,
@@ -16,6 +18,8 @@ import {
   UnknownIngestKey,
   type FieldError,
 } from './errors.ts';
+
+import { UnmappablePayload } from './webhooks/mapped-event.ts';
 
 export const problemContentType = 'application/problem+json';
 
@@ -73,6 +77,15 @@ export function problemForError(error: unknown): Problem | undefined {
   }
   if (error instanceof InvalidEvents) return problem(422, error.message, { errors: error.errors });
   if (error instanceof UnknownProvisioningSecret) return problem(401, error.message);
+  if (error instanceof WebhookUnauthorized) return problem(401, error.message, { type: typeUri('webhook-unauthorized') });
+  if (error instanceof UnknownWebhookSource) return problem(404, error.message);
+  if (error instanceof UnmappablePayload) {
+    return problem(422, error.message, {
+      type: typeUri('unmappable-payload'),
+      title: 'Unmappable webhook payload',
+      errors: error.errors.map((e) => ({ index: 0, ...e })),
+    });
+  }
   if (error instanceof MachineTokenRefused)
     return problem(401, error.message, { type: typeUri(`machine-token-${error.reason}`), reason: error.reason });
   if (error instanceof InvalidRequest)

@@ -9,7 +9,10 @@ import { TenantRateLimiter } from '../domain/rate-limiter.ts';
 import { IngestMetrics } from '../adapters/metrics.ts';
 import { Readiness } from '../adapters/readiness.ts';
 import type { IngestSettings } from '../settings.ts';
-import { EVENT_STORE, SETTINGS } from '../tokens.ts';
+import { EVENT_STORE, LOGGER, SETTINGS } from '../tokens.ts';
+import { WebhookSecrets } from '../adapters/webhook-secrets.ts';
+import { WebhooksController } from './webhooks/webhooks.controller.ts';
+import { WebhooksService } from './webhooks/webhooks.service.ts';
 import { RunAlertCommandHandler } from '../commands/run-alert-command.handler.ts';
 import { IngestKeyGuard } from './auth/ingest-key.guard.ts';
 import { IngestKeys } from './auth/ingest-keys.ts';
@@ -45,6 +48,7 @@ export class EdgeModule {
     const commands = deps.settings.INGEST_ROLES.has('commands');
     const values: Provider[] = [
       { provide: SETTINGS, useValue: deps.settings },
+      { provide: LOGGER, useValue: deps.log },
       { provide: IngestMetrics, useValue: deps.metrics },
       { provide: Readiness, useValue: deps.readiness },
       { provide: InboxPublisher, useValue: deps.inbox },
@@ -56,6 +60,8 @@ export class EdgeModule {
       IngestEventsHandler,
       { provide: MachineTokens, useFactory: () => new MachineTokens(deps.sql, deps.settings.MACHINE_TOKEN_TTL_S) },
       MachinesService,
+      { provide: WebhookSecrets, useFactory: () => new WebhookSecrets(deps.sql) },
+      WebhooksService,
       { provide: InboxLag, useValue: deps.lag },
       {
         provide: TenantRateLimiter,
@@ -66,7 +72,7 @@ export class EdgeModule {
     return {
       module: EdgeModule,
       imports: edge || commands ? [CqrsModule.forRoot()] : [],
-      controllers: [HealthController, MetricsController, ...(edge ? [EventsController, MachinesController] : [])],
+      controllers: [HealthController, MetricsController, ...(edge ? [EventsController, MachinesController, WebhooksController] : [])],
       providers: [
         ...values,
         ...(edge ? ingest : []),
