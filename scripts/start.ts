@@ -3,6 +3,7 @@
  * dashboard when stale, then runs ingest, projector, web (and the demo fleet) as child processes
  * with prefixed, coloured logs. Ctrl-C stops every child and whatever services it started.
  */
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { concurrently } from 'concurrently';
 import { createSql, migrate, upsertTenant, addIngestKey } from '@pulse/platform';
@@ -43,6 +44,7 @@ async function runPulse(services: Services, webPort: string, ingestPort: string)
   const sql = createSql(databaseUrl, { max: 1 });
   await upsertTenant(sql, { id: 'demo', name: 'Demo MSP' });
   await addIngestKey(sql, 'demo', secrets.ingestKey, 'demo');
+  await seedIngestCredentials(sql, secrets);
   await sql.end();
 
   await buildWebIfStale(log);
@@ -72,7 +74,7 @@ async function runPulse(services: Services, webPort: string, ingestPort: string)
   }
 
   const run = concurrently(commands, { prefix: 'name', padPrefix: true, killOthersOn: ['failure'], killSignal: 'SIGTERM' });
-  void announceWhenReady(`http://127.0.0.1:${webPort}`, `http://127.0.0.1:${ingestPort}`, secrets.ingestKey, secrets.generated);
+  void announceWhenReady(`http://127.0.0.1:${webPort}`, `http://127.0.0.1:${ingestPort}`, secrets.ingestKey, secrets.generated, secrets);
 
   try {
     await run.result;
@@ -81,7 +83,29 @@ async function runPulse(services: Services, webPort: string, ingestPort: string)
   }
 }
 
-async function announceWhenReady(webUrl: string, ingestUrl: string, key: string, generated: boolean) {
+/**
+ * The demo tenant's webhook and provisioning secrets (tables of the ingest credentials migration).
+ * Plain SQL here: the seeding script shares no code with apps/ingest.
+ */
+async function seedIngestCredentials(sql: ReturnType<typeof createSql>, secrets: ReturnType<typeof demoSecrets>) {
+  await sql`INSERT INTO webhook_secrets (tenant_id, kind, secret, label) VALUES ('demo', 'header', ${secrets.webhookSecret}, 'demo')
+            ON CONFLICT (tenant_id, kind, secret) DO UPDATE SET revoked_at = NULL`;
+  await sql`INSERT INTO webhook_secrets (tenant_id, kind, secret, label) VALUES ('demo', 'signing', ${secrets.signingSecret}, 'demo')
+            ON CONFLICT (tenant_id, kind, secret) DO UPDATE SET revoked_at = NULL`;
+  const hash = createHash('sha256').update(secrets.provisioningSecret).digest('hex');
+  await sql`INSERT INTO provisioning_secrets (secret_hash, tenant_id, label) VALUES (${hash}, 'demo', 'demo')
+            ON CONFLICT (secret_hash) DO UPDATE SET revoked_at = NULL`;
+}
+
+async function announceWhenReady(
+  webUrl: string,
+  ingestUrl: string,
+  key: string,
+  generated: boolean,
+  secrets: ReturnType<typeof demoSecrets>,
+) {
+  const origin = (name: 'webhookSecret' | 'signingSecret' | 'provisioningSecret', env: string) =>
+    secrets.generatedNames.includes(name) ? `  (generated; set ${env} to choose it)` : `  (from ${env})`;
   const ready = async (url: string) => (await fetch(url).catch(() => undefined))?.ok ?? false;
   for (let i = 0; i < 600; i++) {
     if ((await ready(`${ingestUrl}/readyz`)) && (await ready(`${webUrl}/healthz`))) {
@@ -95,6 +119,13 @@ async function announceWhenReady(webUrl: string, ingestUrl: string, key: string,
           `  Demo ingest key:  ${key}${generated ? '  (generated; set PULSE_DEMO_KEY to choose it)' : '  (from PULSE_DEMO_KEY)'}`,
           `  Try:              curl -X POST ${ingestUrl}/v1/events -H 'Authorization: Bearer ${key}' \\`,
           `                      -H 'Content-Type: application/json' -d '{"type":"machine.heartbeat","data":{"machineId":"web-01","hostname":"web-01","os":"Debian 12","cpuPct":21.5,"memPct":43,"diskPct":61.2,"uptimeS":86400,"agentVersion":"1.0.0"}}'`,
+          `  Webhook secret:   ${secrets.webhookSecret}${origin('webhookSecret', 'PULSE_DEMO_WEBHOOK_SECRET')}`,
+          `                    X-Pulse-Webhook-Secret for ${ingestUrl}/v1/webhooks/{tacticalrmm,wazuh,fleet}/demo`,
+          `  Signing secret:   ${secrets.signingSecret}${origin('signingSecret', 'PULSE_DEMO_SIGNING_SECRET')}`,
+          `                    Standard Webhooks secret for ${ingestUrl}/v1/webhooks/{onboarding,generic}/demo`,
+          `  Provisioning:     ${secrets.provisioningSecret}${origin('provisioningSecret', 'PULSE_DEMO_PROVISIONING_SECRET')}`,
+          `                    Bearer secret for ${ingestUrl}/v1/machines/register`,
+          `  API docs:         ${ingestUrl}/docs`,
           `  Stop:             Ctrl-C`,
           '',
         ].join('\n'),
