@@ -257,6 +257,12 @@ describe('health, readiness and metrics', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total/m);
   });
 
+  it('serves the OpenAPI document at /docs', async () => {
+    const res = await fetch(`${ingest.url}/docs`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ openapi: '3.1.0', paths: { '/v1/events': expect.any(Object) } });
+  });
+
   it('answers an unknown route with a problem', async () => {
     await expectProblem(await fetch(`${ingest.url}/v2/nothing`), 404);
   });

@@ -12,6 +12,7 @@ import type { IngestSettings } from '../settings.ts';
 import { EVENT_STORE, LOGGER, SETTINGS } from '../tokens.ts';
 import { WebhookSecrets } from '../adapters/webhook-secrets.ts';
 import { WebhooksController } from './webhooks/webhooks.controller.ts';
+import { DocsController } from './docs/docs.controller.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
 import { RunAlertCommandHandler } from '../commands/run-alert-command.handler.ts';
 import { IngestKeyGuard } from './auth/ingest-key.guard.ts';
@@ -72,7 +73,7 @@ export class EdgeModule {
     return {
       module: EdgeModule,
       imports: edge || commands ? [CqrsModule.forRoot()] : [],
-      controllers: [HealthController, MetricsController, ...(edge ? [EventsController, MachinesController, WebhooksController] : [])],
+      controllers: [HealthController, MetricsController, ...(edge ? [EventsController, MachinesController, WebhooksController, DocsController] : [])],
       providers: [
         ...values,
         ...(edge ? ingest : []),
