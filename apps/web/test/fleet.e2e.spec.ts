@@ -185,7 +185,8 @@ describe('/fleet in Chromium', () => {
     await wall.page.goto(`${web.baseUrl}/`);
     await wall.page.waitForSelector('[data-count="offline"] a');
     expect(await wall.page.locator('[data-count="offline"] .n').textContent()).toBe('2');
-    await wall.screenshot('overview-wall');
+    await wall.waitForConnection('live');
+    await wall.screenshot('overview');
     await wall.page.click('[data-count="offline"] a');
     await wall.page.waitForURL(/\/fleet\?status=offline$/);
     await wall.waitForRow('fs-01');
@@ -231,7 +232,9 @@ describe('/fleet in Chromium', () => {
     flowing = false;
     await flow;
 
-    // Assert on the data: the page shows exactly the read model at its final position.
+    // Assert on the data: the page shows exactly the read model at its final position (a tall
+    // window, so the virtualized grid renders every row).
+    await fleet.page.setViewportSize({ width: 1366, height: 4000 });
     await fleet.page.waitForSelector(`[data-position="${position}"]`, { timeout: 5_000 });
     const rows = await db.sql<{ machine_id: string; status: string; cpu_pct: number | null }[]>`
       SELECT machine_id, status, cpu_pct FROM read_machines WHERE tenant = 'demo'`;
@@ -239,7 +242,7 @@ describe('/fleet in Chromium', () => {
       [...document.querySelectorAll('tbody tr[data-machine-id]')].map((tr) => [
         tr.getAttribute('data-machine-id'),
         tr.getAttribute('data-status'),
-        tr.querySelector('td:nth-child(4)')?.textContent?.trim(),
+        tr.querySelector('td:nth-child(5) .num')?.textContent?.trim(),
       ]),
     );
     const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v)}%`);

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { MachineView, ViewDelta } from '@pulse/events';
+import type { AlertView, MachineView, ViewDelta, ViewName, ViewRows } from '@pulse/events';
 import type { Sql } from '@pulse/platform';
 import { freePort, startApp, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
 
@@ -60,6 +60,105 @@ export function machine(machineId: string, patch: Partial<MachineView> = {}): Ma
     uptimeS: 86_400,
     ...patch,
   };
+}
+
+export function alert(fingerprint: string, patch: Partial<AlertView> = {}): AlertView {
+  const at = new Date(Date.now() - 60_000).toISOString();
+  return {
+    fingerprint,
+    source: 'wazuh',
+    severity: 'critical',
+    title: `Alert ${fingerprint}`,
+    details: null,
+    labels: {},
+    machineId: null,
+    externalId: null,
+    url: null,
+    state: 'open',
+    count: 1,
+    firstSeenAt: at,
+    lastSeenAt: at,
+    openedAt: at,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    resolvedAt: null,
+    resolvedBy: null,
+    escalationLevel: 0,
+    escalatedAt: null,
+    flapping: false,
+    notes: 0,
+    lastNote: null,
+    ...patch,
+  };
+}
+
+/** Writes alert rows and the alerts checkpoint as the projector would: in one transaction, in bulk. */
+export async function seedAlerts(sql: Sql, tenant: string, rows: AlertView[], position: number): Promise<void> {
+  await sql.begin(async (tx) => {
+    for (let i = 0; i < rows.length; i += 1000) {
+      const chunk = rows.slice(i, i + 1000).map((a) => ({
+        tenant,
+        fingerprint: a.fingerprint,
+        source: a.source,
+        severity: a.severity,
+        title: a.title,
+        details: a.details,
+        labels: JSON.stringify(a.labels),
+        machine_id: a.machineId,
+        external_id: a.externalId,
+        url: a.url,
+        state: a.state,
+        count: a.count,
+        first_seen_at: a.firstSeenAt,
+        last_seen_at: a.lastSeenAt,
+        opened_at: a.openedAt,
+        acknowledged_at: a.acknowledgedAt,
+        acknowledged_by: a.acknowledgedBy,
+        resolved_at: a.resolvedAt,
+        resolved_by: a.resolvedBy,
+        escalation_level: a.escalationLevel,
+        escalated_at: a.escalatedAt,
+        flapping: a.flapping,
+        notes: a.notes,
+        last_note: a.lastNote,
+        position,
+      }));
+      await tx`
+        INSERT INTO read_alerts ${tx(chunk)}
+        ON CONFLICT (tenant, fingerprint) DO UPDATE SET
+          state = excluded.state, severity = excluded.severity, title = excluded.title, count = excluded.count,
+          last_seen_at = excluded.last_seen_at, acknowledged_at = excluded.acknowledged_at,
+          acknowledged_by = excluded.acknowledged_by, resolved_at = excluded.resolved_at,
+          resolved_by = excluded.resolved_by, notes = excluded.notes, last_note = excluded.last_note,
+          position = excluded.position`;
+    }
+    await tx`
+      INSERT INTO projection_checkpoints (projection, position) VALUES ('alerts', ${position})
+      ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = now()`;
+  });
+}
+
+/** Publishes a delta of any view the way the projector does. */
+export async function publishDelta<V extends ViewName>(
+  bus: TestBus,
+  view: V,
+  tenant: string,
+  position: number,
+  rows: ViewRows[V][],
+): Promise<void> {
+  bus.nc.publish(bus.names.view(tenant, view), JSON.stringify({ view, tenant, position, rows }));
+  await bus.nc.flush();
+}
+
+export async function projectAlerts(
+  db: TestDatabase,
+  bus: TestBus,
+  tenant: string,
+  rows: AlertView[],
+  position: number,
+): Promise<void> {
+  await seedAlerts(db.sql, tenant, rows, position);
+  await publishDelta(bus, 'alerts', tenant, position, rows);
 }
 
 /** Writes rows and the fleet checkpoint as the projector would: in one transaction. */
@@ -145,13 +244,62 @@ export class FleetPage {
   }
 
   async waitForConnection(state: 'live' | 'reconnecting' | 'connecting', timeout = 10_000): Promise<void> {
-    await this.page.waitForSelector(`[data-connection="${state}"]`, { timeout });
+    await waitForConnection(this.page, state, timeout);
   }
 
   async screenshot(name: string): Promise<string> {
-    mkdirSync(screenshotsDir, { recursive: true });
-    const file = path.join(screenshotsDir, `${name}.png`);
-    await this.page.screenshot({ path: file });
-    return file;
+    return screenshot(this.page, name);
+  }
+}
+
+export async function waitForConnection(
+  page: Page,
+  state: 'live' | 'reconnecting' | 'connecting',
+  timeout = 10_000,
+): Promise<void> {
+  await page.waitForSelector(`[data-connection="${state}"]`, { timeout });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotsDir, { recursive: true });
+  const file = path.join(screenshotsDir, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Cuts the page's Socket.IO connection (as a network blip would); it reconnects by itself. */
+export async function dropConnection(page: Page): Promise<void> {
+  await page.evaluate(() =>
+    (globalThis as unknown as { __pulseLive: { io: { engine: { close(): void } } } }).__pulseLive.io.engine.close(),
+  );
+}
+
+/** The /alerts page, read through its test hooks (data-fingerprint, data-state, data-outcome). */
+export class AlertsPage {
+  constructor(
+    readonly page: Page,
+    readonly baseUrl: string,
+  ) {}
+
+  async open(query = ''): Promise<this> {
+    await this.page.goto(`${this.baseUrl}/alerts${query}`);
+    await waitForConnection(this.page, 'live');
+    return this;
+  }
+
+  row(fingerprint: string) {
+    return this.page.locator(`[data-fingerprint="${fingerprint}"]`);
+  }
+
+  async waitForRow(fingerprint: string, state?: AlertView['state'], timeout = 2_000): Promise<void> {
+    await this.page.waitForSelector(`[data-fingerprint="${fingerprint}"]${state ? `[data-state="${state}"]` : ''}`, {
+      timeout,
+    });
+  }
+
+  async fingerprints(): Promise<string[]> {
+    return this.page
+      .locator('[data-testid="alert-list"] [data-fingerprint]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-fingerprint')!));
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MachineView } from '@pulse/events';
-import { countByStatus, filterMachines, sortMachines } from './fleet.ts';
+import { countByStatus, filterMachines, sortMachines, visibleRange } from './fleet.ts';
 import { formatAgo, formatClock, withTenant } from './format.ts';
 
 const m = (machineId: string, patch: Partial<MachineView> = {}): MachineView => ({
@@ -49,12 +49,24 @@ describe('fleet table', () => {
   });
 
   it('filters by every word of the query and by the selected statuses', () => {
-    expect(filterMachines(rows, 'WEB windows', new Set()).map((r) => r.machineId)).toEqual(['web-2']);
-    expect(filterMachines(rows, 'web', new Set(['online'])).map((r) => r.machineId)).toEqual([
-      'web-10',
-      'web-1',
-    ]);
-    expect(filterMachines(rows, '  ', new Set())).toHaveLength(4);
+    const f = (query: string, statuses: MachineView['status'][] = [], more = {}) =>
+      filterMachines(rows, { query, statuses: new Set(statuses), customer: '', os: '', ...more }).map((r) => r.machineId);
+    expect(f('WEB windows')).toEqual(['web-2']);
+    expect(f('web', ['online'])).toEqual(['web-10', 'web-1']);
+    expect(f('  ')).toHaveLength(4);
+    expect(f('', [], { os: 'Windows Server 2022' })).toEqual(['web-2']);
+  });
+
+  it('leaves decommissioned machines out of the counts and sorts them last', () => {
+    const more = [...rows, m('old-1', { status: 'offline', decommissionedAt: '2026-11-01T00:00:00.000Z' })];
+    expect(countByStatus(more)).toEqual({ online: 2, overdue: 1, offline: 1, total: 4 });
+    expect(sortMachines(more, { key: 'status', dir: 'asc' }).at(-1)!.machineId).toBe('old-1');
+  });
+
+  it('renders only the rows in view, plus a few either side', () => {
+    expect(visibleRange(0, 400, 40, 10_000, 5)).toEqual({ start: 0, end: 15 });
+    expect(visibleRange(4000, 400, 40, 10_000, 5)).toEqual({ start: 95, end: 115 });
+    expect(visibleRange(399_800, 400, 40, 10_000, 5)).toEqual({ start: 9990, end: 10_000 });
   });
 });
 

@@ -7,6 +7,7 @@ import {
   receiveSnapshot,
   type SyncState,
 } from './view-sync.ts';
+import type { KeyedDelta } from './protocol.ts';
 import type { LiveSocket } from './socket.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
@@ -36,6 +37,7 @@ export class LiveView<V extends ViewName> {
   #attempt = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #queued: ViewDelta<V>[] = [];
+  #waiters: { position: number; resolve: () => void }[] = [];
 
   connection = $state<ConnectionState>('connecting');
   /** When the rows on screen stopped being live; null while live or before the first snapshot. */
@@ -50,23 +52,54 @@ export class LiveView<V extends ViewName> {
   constructor(
     readonly view: V,
     readonly tenant: string,
+    /** For views split by subject (telemetry): which one. */
+    readonly key: string | undefined,
     private readonly socket?: LiveSocket,
   ) {
     if (!socket) return;
-    socket.on('connect', () => this.#subscribe());
-    socket.on('disconnect', () => this.#lost());
-    socket.on('delta', (delta) => {
-      if (delta.view !== view || delta.tenant !== tenant) return;
-      if (this.#queued.push(delta as ViewDelta<V>) === 1) nextFrame(() => this.#applyQueued());
-    });
+    socket.on('connect', this.#onConnect);
+    socket.on('disconnect', this.#onDisconnect);
+    socket.on('delta', this.#onDelta);
     if (socket.connected) this.#subscribe();
+  }
+
+  #onConnect = () => this.#subscribe();
+  #onDisconnect = () => this.#lost();
+  #onDelta = (delta: KeyedDelta) => {
+    if (delta.view !== this.view || delta.tenant !== this.tenant || delta.key !== this.key) return;
+    if (this.#queued.push(delta as ViewDelta<V>) === 1) nextFrame(() => this.#applyQueued());
+  };
+
+  /** Stops following the view (a detail panel closed): the server leaves its room. */
+  dispose(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    clearTimeout(this.#retry);
+    this.#attempt++;
+    socket.off('connect', this.#onConnect);
+    socket.off('disconnect', this.#onDisconnect);
+    socket.off('delta', this.#onDelta);
+    if (socket.connected) socket.emit('unsubscribe', { view: this.view, tenant: this.tenant, key: this.key });
+  }
+
+  #set(state: SyncState<V>) {
+    this.#sync = state;
+    const position = state.phase === 'synced' ? state.data.position : -1;
+    if (this.#waiters.length === 0 || position < 0) return;
+    this.#waiters = this.#waiters.filter((w) => (w.position <= position ? (w.resolve(), false) : true));
+  }
+
+  /** Resolves once the rows on screen include `position` (a command's result, say). */
+  waitFor(position: number): Promise<void> {
+    if (this.#sync.phase === 'synced' && this.#sync.data.position >= position) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ position, resolve }));
   }
 
   #applyQueued() {
     if (this.#queued.length === 0) return;
     const deltas = this.#queued;
     this.#queued = [];
-    this.#sync = receiveDeltas(this.#sync, deltas);
+    this.#set(receiveDeltas(this.#sync, deltas));
   }
 
   #subscribe() {
@@ -75,10 +108,10 @@ export class LiveView<V extends ViewName> {
     this.#applyQueued();
     const attempt = ++this.#attempt;
     const since = this.#sync.data?.position;
-    this.#sync = beginLoading(this.#sync);
+    this.#set(beginLoading(this.#sync));
     socket
       .timeout(subscribeTimeoutMs)
-      .emit('subscribe', { view: this.view, tenant: this.tenant, since }, (err, res) => {
+      .emit('subscribe', { view: this.view, tenant: this.tenant, key: this.key, since }, (err, res) => {
         // A reconnect may have started a newer subscription meanwhile; only the latest one counts.
         if (attempt !== this.#attempt) return;
         if (err || !res.ok) {
@@ -95,9 +128,9 @@ export class LiveView<V extends ViewName> {
           const resumed = receiveResume(this.#sync, res.since, res.deltas as ViewDelta<V>[]);
           // Our rows moved on since we asked (cannot happen while loading, but never guess): start over.
           if (!resumed) return this.#subscribeFresh();
-          this.#sync = resumed;
+          this.#set(resumed);
         } else {
-          this.#sync = receiveSnapshot(this.#sync, res.snapshot as ViewSnapshot<V>);
+          this.#set(receiveSnapshot(this.#sync, res.snapshot as ViewSnapshot<V>));
         }
         this.lastSync = res.mode;
         this.connection = 'live';
@@ -106,7 +139,7 @@ export class LiveView<V extends ViewName> {
   }
 
   #subscribeFresh() {
-    this.#sync = initialSync();
+    this.#set(initialSync());
     this.#subscribe();
   }
 

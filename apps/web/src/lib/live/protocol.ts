@@ -7,15 +7,20 @@ import type { CommandName, CommandReply, ViewDelta, ViewName, ViewSnapshot } fro
 export interface SubscribeRequest {
   view: ViewName;
   tenant: string;
+  /** For a view split by subject (telemetry: a machine or source id), the one subject. */
+  key?: string;
   /** The position the client's rows reflect, when it has rows: the server may send only what it missed. */
   since?: number;
 }
 
 export type SubscribeReply =
-  | { ok: true; mode: 'snapshot'; snapshot: ViewSnapshot }
+  | { ok: true; mode: 'snapshot'; snapshot: ViewSnapshot & { key?: string } }
   /** Everything the client missed since `since`, oldest first; then deltas as usual. */
   | { ok: true; mode: 'resume'; since: number; deltas: ViewDelta[] }
   | { ok: false; error: string };
+
+/** A delta as a room receives it: for a view split by subject, only that subject's rows, named by `key`. */
+export type KeyedDelta = ViewDelta & { key?: string };
 
 export interface CommandRequest {
   tenant: string;
@@ -24,10 +29,11 @@ export interface CommandRequest {
 }
 
 export interface LiveServerToClient {
-  delta: (delta: ViewDelta) => void;
+  delta: (delta: KeyedDelta) => void;
 }
 
 export interface LiveClientToServer {
   subscribe: (req: SubscribeRequest, ack: (res: SubscribeReply) => void) => void;
+  unsubscribe: (req: Omit<SubscribeRequest, 'since'>) => void;
   command: (req: CommandRequest, ack: (res: CommandReply) => void) => void;
 }

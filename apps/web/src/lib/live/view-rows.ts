@@ -1,14 +1,8 @@
-import type { ViewName, ViewRows } from '@pulse/events';
+import { viewRowKey, type ViewName, type ViewRows } from '@pulse/events';
 
-/** The key a view's row is replaced by when a newer version arrives (one row per machine in `fleet`). */
+/** The key a view's row is replaced by when a newer version arrives (the shared contract's). */
 export function rowKey(view: ViewName, row: ViewRows[ViewName]): string {
-  const r = row as unknown as Record<string, unknown>;
-  switch (view as string) {
-    case 'fleet':
-      return r.machineId as string;
-    default:
-      throw new Error(`no row key for view ${view}`);
-  }
+  return viewRowKey(view, row);
 }
 
 /** The Socket.IO room of one tenant's view (and, for views split by subject, of one subject). */

@@ -1,8 +1,8 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import type { ViewDelta } from '@pulse/events';
+import type { CommandReply, ViewDelta } from '@pulse/events';
 import type { Logger, Sql } from '@pulse/platform';
-import type { LiveClientToServer, LiveServerToClient, SubscribeReply } from '../live/protocol.ts';
+import type { KeyedDelta, LiveClientToServer, LiveServerToClient, SubscribeReply } from '../live/protocol.ts';
 import { roomOf } from '../live/view-rows.ts';
 import { DeltaCoalescer } from './delta-coalescer.ts';
 import { ResumeBuffer, type ResumeBufferOptions } from './resume-buffer.ts';
@@ -18,6 +18,8 @@ export interface LiveHubOptions {
   /** At most one delta emit per room per this many milliseconds. */
   coalesceMs?: number;
   resume?: ResumeBufferOptions;
+  /** Runs a browser's command on the write side (NATS request/reply). */
+  command?: (req: unknown) => Promise<CommandReply>;
 }
 
 /**
@@ -32,6 +34,13 @@ export class LiveHub {
   readonly #coalescer: DeltaCoalescer;
   readonly #buffer: ResumeBuffer;
   #available = true;
+  #lastStamp = 0;
+
+  /** Strictly increasing milliseconds: the positions of measured views on this node. */
+  #clock(): number {
+    this.#lastStamp = Math.max(this.#lastStamp + 1, Date.now());
+    return this.#lastStamp;
+  }
 
   constructor(
     io: LiveServer,
@@ -42,7 +51,7 @@ export class LiveHub {
     this.#coalescer = new DeltaCoalescer({
       intervalMs: options.coalesceMs ?? 100,
       emit: (room, delta) => {
-        this.#buffer.record(room, delta);
+        if (!viewReaders[delta.view]?.measured) this.#buffer.record(room, delta);
         this.#nsp.to(room).emit('delta', delta);
       },
     });
@@ -50,6 +59,15 @@ export class LiveHub {
       socket.on('subscribe', (req, ack) => {
         if (typeof ack !== 'function') return;
         void this.#subscribe(socket, req).then(ack);
+      });
+      socket.on('command', (req, ack) => {
+        if (typeof ack !== 'function') return;
+        if (!this.options.command) return ack({ ok: false, error: { code: 'unavailable', message: 'commands are off on this node' } });
+        void this.options.command(req).then(ack);
+      });
+      socket.on('unsubscribe', (req) => {
+        const parsed = SubscribeRequest.safeParse(req);
+        if (parsed.success) void socket.leave(roomOf(parsed.data.tenant, parsed.data.view, parsed.data.key));
       });
     });
   }
@@ -68,8 +86,23 @@ export class LiveHub {
 
   /** Fans one committed delta out to the room watching it (coalesced) and keeps it for resumes. */
   publish(delta: ViewDelta): void {
+    if (viewReaders[delta.view]?.measured) delta = { ...delta, position: this.#clock() };
+    const splitBy = viewReaders[delta.view]?.splitBy as ((row: unknown) => string) | undefined;
     // Even with nobody watching: a client that blinked away comes back asking for what it missed.
-    this.#coalescer.push(roomOf(delta.tenant, delta.view), delta);
+    if (!splitBy) return this.#coalescer.push(roomOf(delta.tenant, delta.view), delta);
+    const bySubject = new Map<string, ViewDelta['rows']>();
+    for (const row of delta.rows) {
+      const key = splitBy(row);
+      const rows = bySubject.get(key);
+      if (rows) rows.push(row);
+      else bySubject.set(key, [row]);
+    }
+    for (const [key, rows] of bySubject) {
+      const room = roomOf(delta.tenant, delta.view, key);
+      // A subject nobody watches is not buffered: there are as many as machines.
+      if (!this.#nsp.adapter.rooms.get(room)?.size) continue;
+      this.#coalescer.push(room, { ...delta, rows, key } as KeyedDelta);
+    }
   }
 
   /**
@@ -97,10 +130,15 @@ export class LiveHub {
     if (!parsed.success)
       return { ok: false, error: `bad subscribe request: ${z.prettifyError(parsed.error)}` };
     if (!this.#available) return { ok: false, error: 'live updates are unavailable on this node right now' };
-    const { view, tenant, since } = parsed.data;
-    const room = roomOf(tenant, view);
+    const { view, tenant, key, since } = parsed.data;
+    if (key !== undefined && !viewReaders[view]!.splitBy) return { ok: false, error: `view ${view} has no subjects` };
+    if (key === undefined && viewReaders[view]!.splitBy) return { ok: false, error: `view ${view} needs a subject` };
+    const room = roomOf(tenant, view, key);
     await socket.join(room);
-    if (since !== undefined) {
+    // A room per subject is only buffered while watched, so it cannot prove it missed nothing;
+    // a measured view has no positions to resume from.
+    const reader = viewReaders[view]!;
+    if (since !== undefined && !reader.splitBy && !reader.measured) {
       const missed = this.#buffer.since(room, since);
       if (missed) {
         this.options.log.debug({ socket: socket.id, room, since, deltas: missed.length }, 'resumed');
@@ -108,13 +146,14 @@ export class LiveHub {
       }
     }
     try {
-      const snapshot = await viewReaders[view]!.readSnapshot(this.options.sql, tenant);
-      this.#buffer.observe(snapshot.position);
+      const read = await reader.readSnapshot(this.options.sql, tenant, key);
+      const snapshot = reader.measured ? { ...read, position: this.#clock() } : read;
+      if (!reader.measured) this.#buffer.observe(snapshot.position);
       this.options.log.debug(
         { socket: socket.id, room, position: snapshot.position, rows: snapshot.rows.length },
         'subscribed',
       );
-      return { ok: true, mode: 'snapshot', snapshot };
+      return { ok: true, mode: 'snapshot', snapshot: key === undefined ? snapshot : { ...snapshot, key } };
     } catch (err) {
       await socket.leave(room);
       this.options.log.error({ err, room }, 'snapshot failed');

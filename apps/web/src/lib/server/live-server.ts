@@ -4,6 +4,7 @@ import { busNames } from '@pulse/events';
 import { connectNats, createSql, type CommonSettings, type Logger, type Sql } from '@pulse/platform';
 import type { z } from 'zod';
 import { LiveHub, type LiveServer } from './live-hub.ts';
+import { natsCommands } from './commands.ts';
 import { subscribeViewDeltas } from './view-deltas.ts';
 
 export interface Live {
@@ -33,7 +34,7 @@ export async function startLive(
   const nc = await connectNats(settings.NATS_URL, 'pulse-web');
   const names = busNames(settings.NATS_PREFIX);
   const io: LiveServer = new Server(httpServer, { serveClient: false, ...ioOptions });
-  const hub = new LiveHub(io, { sql, log });
+  const hub = new LiveHub(io, { sql, log, command: natsCommands(nc, names, log) });
   const subscription = subscribeViewDeltas(nc, names, log, (delta) => hub.publish(delta));
 
   // The server has registered the subscription once a flush round-trips; only then is the floor true.

@@ -1,7 +1,7 @@
 import type { BusNames, ViewDelta } from '@pulse/events';
 import type { Logger, NatsConnection } from '@pulse/platform';
 import { z } from 'zod';
-import { isServedView, viewReaders } from './views.ts';
+import { isServedView, ViewDeltaEnvelope } from './views.ts';
 
 /**
  * Every web node subscribes to all view deltas itself (plain core NATS, no queue group), so any
@@ -29,7 +29,7 @@ export function subscribeViewDeltas(
         log.warn({ subject: msg.subject }, 'dropped a view delta that is not JSON');
         return;
       }
-      const parsed = viewReaders[target.view]!.delta.safeParse(body);
+      const parsed = ViewDeltaEnvelope.safeParse(body);
       if (!parsed.success || parsed.data.tenant !== target.tenant || parsed.data.view !== target.view) {
         const reason = parsed.success
           ? 'tenant or view differs from its subject'

@@ -1,19 +1,40 @@
 import { z } from 'zod';
-import { TenantId, type ViewDelta, type ViewName, type ViewSnapshot } from '@pulse/events';
+import { TenantId, viewRowKey, type ViewDelta, type ViewName, type ViewRows, type ViewSnapshot } from '@pulse/events';
 import type { Sql } from '@pulse/platform';
-import { readFleetSnapshot } from './snapshots.ts';
-import { FleetDelta } from './view-delta.schema.ts';
+import {
+  readAlertCountsSnapshot,
+  readAlertsSnapshot,
+  readFleetRollupsSnapshot,
+  readFleetSnapshot,
+  readFunnelSnapshot,
+  readSystemSnapshot,
+  readTelemetrySnapshot,
+  readTicketsSnapshot,
+} from './snapshots.ts';
 
-export interface ViewSource<V extends ViewName> {
-  /** The tenant's whole view and the position it reflects, read in one consistent transaction. */
-  readSnapshot: (sql: Sql, tenant: string) => Promise<ViewSnapshot<V>>;
-  /** What a delta on ops.view.<tenant>.<view> must look like before it is fanned out. */
-  delta: z.ZodType<ViewDelta<V>>;
+export interface ViewReader<V extends ViewName> {
+  /** The tenant's whole view (or one subject's) and the position it reflects, read consistently. */
+  readSnapshot: (sql: Sql, tenant: string, key?: string) => Promise<ViewSnapshot<V>>;
+  /** Views too big to send whole are split by subject: each subject is a room of its own. */
+  splitBy?: (row: ViewRows[V]) => string;
+  /**
+   * A measurement, not a fold of events (`system`: projector lag, sent by the projector every few
+   * seconds). Its rows change while no event is stored, so positions cannot order it: this node
+   * stamps each delta and snapshot with its clock instead, and a reconnect always takes a snapshot.
+   */
+  measured?: boolean;
 }
 
-/** Every view a browser can subscribe to, and where its snapshot and deltas come from. */
-export const viewReaders: { [V in ViewName]?: ViewSource<V> } = {
-  fleet: { readSnapshot: readFleetSnapshot, delta: FleetDelta },
+/** Every view a browser can subscribe to, and where its snapshot comes from. */
+export const viewReaders: { [V in ViewName]?: ViewReader<V> } = {
+  fleet: { readSnapshot: readFleetSnapshot },
+  fleet_rollups: { readSnapshot: readFleetRollupsSnapshot },
+  alerts: { readSnapshot: readAlertsSnapshot },
+  alert_counts: { readSnapshot: readAlertCountsSnapshot },
+  funnel: { readSnapshot: readFunnelSnapshot },
+  telemetry: { readSnapshot: readTelemetrySnapshot, splitBy: (row) => row.subject },
+  tickets: { readSnapshot: readTicketsSnapshot },
+  system: { readSnapshot: readSystemSnapshot, measured: true },
 };
 
 export const servedViews = Object.keys(viewReaders) as [ViewName, ...ViewName[]];
@@ -22,9 +43,32 @@ export function isServedView(view: string): view is ViewName {
   return Object.hasOwn(viewReaders, view);
 }
 
+/**
+ * What a web node accepts from `ops.view.<tenant>.<view>` before it fans a delta out to browsers:
+ * the envelope, and rows that are objects carrying their view's key. The row fields themselves
+ * are the projector's, typed by the shared contract; checking every field of every view here on
+ * the hot path would cost more than it protects. A malformed message is logged and dropped,
+ * never broadcast (invariant 9).
+ */
+export const ViewDeltaEnvelope = z
+  .object({
+    view: z.enum(servedViews),
+    tenant: TenantId,
+    position: z.number().int().nonnegative(),
+    rows: z.array(z.record(z.string(), z.unknown())),
+  })
+  .superRefine((delta, ctx) => {
+    for (const [i, row] of delta.rows.entries()) {
+      const key = viewRowKey(delta.view, row as never);
+      if (typeof key !== 'string' || key.includes('undefined'))
+        ctx.addIssue({ code: 'custom', path: ['rows', i], message: `a ${delta.view} row without its key` });
+    }
+  }) as unknown as z.ZodType<ViewDelta>;
+
 /** What a client may ask for in `subscribe`. */
 export const SubscribeRequest = z.object({
   view: z.enum(servedViews),
   tenant: TenantId,
+  key: z.string().min(1).max(200).optional(),
   since: z.number().int().nonnegative().optional(),
 });
