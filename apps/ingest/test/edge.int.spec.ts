@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toInboxEvent } from '@pulse/events';
 import { provisionBus } from '@pulse/platform';
@@ -236,6 +237,32 @@ describe('one JetStream message per request', () => {
     expect(other.ids).not.toEqual(first.ids);
     expect(await storedCount(f, first.ids)).toEqual({ rows: 2, distinct: 2 });
     await expectProblem(await send('has space'), 400);
+  });
+});
+
+describe('fuzzing the running edge', () => {
+  it('answers random bodies, headers and content types with 2xx or problem+json, never 500, and stays up', async () => {
+    const body = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.json({ maxDepth: 4 }),
+      fc.constant('['.repeat(5000) + ']'.repeat(5000)),
+      fc.constant(JSON.stringify({ ...heartbeat(), __proto__: { polluted: true }, constructor: { prototype: { x: 1 } } })),
+    );
+    const contentType = fc.constantFrom('application/json', 'application/x-ndjson', 'text/plain', 'application/json; charset=latin1', '');
+    await fc.assert(
+      fc.asyncProperty(body, contentType, fc.boolean(), async (text, type, withKey) => {
+        const res = await fetch(`${ingest.url}/v1/events`, {
+          method: 'POST',
+          headers: { ...(type && { 'content-type': type }), ...(withKey && { authorization: `Bearer ${f.key}` }) },
+          body: text,
+        });
+        expect(res.status).not.toBe(500);
+        if (res.status >= 400) expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        await res.arrayBuffer();
+      }),
+      { numRuns: 120 },
+    );
+    expect((await fetch(`${ingest.url}/healthz`)).status).toBe(200);
   });
 });
 
