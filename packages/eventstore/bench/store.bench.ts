@@ -3,9 +3,14 @@
  * raw multi-row INSERT into a bare table (the ceiling), on one fresh database that it drops at the
  * end. Prints a Markdown report (BENCHMARKS.md keeps the figures of a run).
  *
- * BENCH_SECONDS (default 3) sets how long each append measurement runs.
+ * Each append figure is the median of BENCH_ROUNDS (default 3) runs of BENCH_SECONDS (default 2),
+ * the three targets taking turns, so a burst of load elsewhere on the machine hits all of them.
+ * Next to throughput it reports the CPU each event cost, in this Node process and in the
+ * PostgreSQL backends serving the benchmark's database: unlike events/s, that does not change
+ * with whatever else the machine runs.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
@@ -20,15 +25,16 @@ import { createSql, migrate } from '@pulse/platform';
 import { ensureServices, withDatabase } from '../../../scripts/services.ts';
 import { PostgresEventStore, type NewEvent } from '../src/index.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MACHINES = 1000;
 
 interface Target {
   name: string;
   /** One append call: a batch of events, of one stream or spread over many. */
   append(events: NewEvent[]): Promise<void>;
-  /** Reads the whole log in pages; returns how many events it read. */
-  readAll(pageSize: number): Promise<number>;
+  /** Reads the log from the start in pages, up to `max` events; returns how many it read. */
+  readAll(pageSize: number, max: number): Promise<number>;
   /** Calls `onEvent` for every event appended after it started; resolves to a stop function. */
   subscribe?(onEvent: (data: Record<string, unknown>) => void): Promise<() => Promise<void>>;
 }
@@ -76,12 +82,12 @@ async function createTargets(url: string, sql: postgres.Sql, cleanups: (() => Pr
           ${events.map((e) => JSON.stringify(e.metadata ?? {}))}::text[]::jsonb[],
           ${events.map((e) => e.occurredAt)}::timestamptz[])`;
     },
-    async readAll(pageSize) {
+    async readAll(pageSize, max) {
       let n = 0;
       for (let after = 0; ; ) {
         const rows = await sql<{ position: number }[]>`
           SELECT * FROM raw_events WHERE position > ${after} ORDER BY position LIMIT ${pageSize}`;
-        if (rows.length === 0) return n;
+        if (rows.length === 0 || n >= max) return n;
         n += rows.length;
         after = rows[rows.length - 1]!.position;
       }
@@ -96,11 +102,11 @@ async function createTargets(url: string, sql: postgres.Sql, cleanups: (() => Pr
       if (streams.size === 1) await store.append(events[0]!.stream, events);
       else await store.appendMany(events);
     },
-    async readAll(pageSize) {
+    async readAll(pageSize, max) {
       let n = 0;
       for (let after = 0; ; ) {
         const page = await store.readAll({ fromPosition: after, limit: pageSize });
-        if (page.length === 0) return n;
+        if (page.length === 0 || n >= max) return n;
         n += page.length;
         after = page[page.length - 1]!.position;
       }
@@ -143,11 +149,11 @@ async function createTargets(url: string, sql: postgres.Sql, cleanups: (() => Pr
         }),
       );
     },
-    async readAll(pageSize) {
+    async readAll(pageSize, max) {
       let n = 0;
       for (let after = 0n; ; ) {
         const page = await readMessagesBatch(emmettPool.execute, { after, batchSize: pageSize });
-        if (page.messages.length === 0) return n;
+        if (page.messages.length === 0 || n >= max) return n;
         n += page.messages.length;
         after = page.currentGlobalPosition;
       }
@@ -201,9 +207,17 @@ const scenarios: AppendScenario[] = [
   { label: 'batches of 500 into one stream, 4 writers', batch: 500, concurrency: 4, spread: false },
 ];
 
-async function measureAppends(sql: postgres.Sql, target: Target, s: AppendScenario): Promise<number> {
+interface Sample {
+  rate: number;
+  /** CPU microseconds per event: this Node process, and the PostgreSQL backends of this database. */
+  nodeUs: number;
+  pgUs: number;
+}
+
+async function measureAppends(sql: postgres.Sql, target: Target, s: AppendScenario): Promise<Sample> {
   // Every measurement starts right after a checkpoint, so each pays the same full-page writes.
   await sql`CHECKPOINT`;
+  const cpu = await cpuMeter(sql);
   const deadline = performance.now() + SECONDS * 1000;
   let events = 0;
   const started = performance.now();
@@ -217,13 +231,49 @@ async function measureAppends(sql: postgres.Sql, target: Target, s: AppendScenar
       }
     }),
   );
-  return events / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const used = await cpu();
+  return { rate: events / seconds, nodeUs: used.nodeUs / events, pgUs: used.pgUs / events };
 }
 
-async function measureReadAll(target: Target, pageSize: number): Promise<{ events: number; rate: number }> {
+/** CPU used from now until the returned function is called, by this process and by the database's backends. */
+async function cpuMeter(sql: postgres.Sql) {
+  const backends = async () =>
+    (await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`).map((r) => r.pid);
+  const before = new Map((await backends()).map((pid) => [pid, procCpuUs(pid)]));
+  const node = process.cpuUsage();
+  return async () => {
+    const nodeUsed = process.cpuUsage(node);
+    let pgUs = 0;
+    for (const pid of await backends()) pgUs += procCpuUs(pid) - (before.get(pid) ?? 0);
+    return { nodeUs: nodeUsed.user + nodeUsed.system, pgUs };
+  };
+}
+
+/** utime + stime of a process, in microseconds (Linux /proc; 0 elsewhere or if it has exited). */
+function procCpuUs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const READ_MAX = 100_000;
+
+async function measureReadAll(sql: postgres.Sql, target: Target, pageSize: number): Promise<Sample> {
+  const cpu = await cpuMeter(sql);
   const started = performance.now();
-  const events = await target.readAll(pageSize);
-  return { events, rate: events / ((performance.now() - started) / 1000) };
+  const events = await target.readAll(pageSize, READ_MAX);
+  const seconds = (performance.now() - started) / 1000;
+  const used = await cpu();
+  return { rate: events / seconds, nodeUs: used.nodeUs / events, pgUs: used.pgUs / events };
 }
 
 /** Writes `rate` events/s in batches of 20 into one stream per tick; the subscriber measures lag. */
@@ -258,31 +308,50 @@ async function report(sql: postgres.Sql, targets: Target[]) {
   const out: string[] = [];
   out.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   out.push(`PostgreSQL: ${version.split(' on ')[0]} (${settings.map((s) => `${s.name}=${s.setting}`).join(', ')})`);
-  out.push(`Each append figure: ${SECONDS} s of appends; ~200-byte events; "many streams" = each event to a random one of ${MACHINES} machine streams.`);
+  out.push(`Load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min).`);
+  out.push(`Each append figure: median of ${ROUNDS} runs of ${SECONDS} s; ~200-byte events; "many streams" = each event to a random one of ${MACHINES} machine streams.`);
   out.push('');
-  out.push(`| append, events/s | ${targets.map((t) => t.name).join(' | ')} | Pulse ÷ Emmett | Pulse ÷ raw |`);
+  out.push(`| append, events/s (median of ${ROUNDS}) | ${targets.map((t) => t.name).join(' | ')} | Pulse ÷ Emmett | Pulse ÷ raw |`);
   out.push(`| --- | ${targets.map(() => '---:').join(' | ')} | ---: | ---: |`);
+  const cpuRows: string[] = [];
   for (const s of scenarios) {
-    const rates: number[] = [];
-    for (const t of targets) {
-      log(`append: ${s.label}: ${t.name}`);
-      rates.push(await measureAppends(sql, t, s));
+    const samples: Sample[][] = targets.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, t] of targets.entries()) {
+        log(`append: ${s.label}: ${t.name} (round ${round + 1})`);
+        samples[i]!.push(await measureAppends(sql, t, s));
+      }
     }
+    const rates = samples.map((ss) => median(ss.map((x) => x.rate)));
     const [raw, pulse, emmett] = rates as [number, number, number];
     out.push(`| ${s.label} | ${rates.map(fmt).join(' | ')} | ${(pulse / emmett).toFixed(1)}× | ${Math.round((100 * pulse) / raw)}% |`);
+    const cpu = samples.map((ss) => {
+      const node = median(ss.map((x) => x.nodeUs));
+      const pg = median(ss.map((x) => x.pgUs));
+      return `${Math.round(node + pg)} (${Math.round(node)} + ${Math.round(pg)})`;
+    });
+    cpuRows.push(`| ${s.label} | ${cpu.join(' | ')} |`);
   }
+  out.push('');
+  out.push(`| CPU µs per event: total (Node + PostgreSQL backends) | ${targets.map((t) => t.name).join(' | ')} |`);
+  out.push(`| --- | ${targets.map(() => '---:').join(' | ')} |`);
+  out.push(...cpuRows);
 
   out.push('');
-  out.push(`| readAll (keyset pages), events/s | ${targets.map((t) => t.name).join(' | ')} |`);
+  out.push(`| readAll from the start, first ${fmt(READ_MAX)} events, events/s (median of ${ROUNDS}) [CPU µs/event: Node + PostgreSQL] | ${targets.map((t) => t.name).join(' | ')} |`);
   out.push(`| --- | ${targets.map(() => '---:').join(' | ')} |`);
   for (const pageSize of [1000, 5000]) {
-    const cells: string[] = [];
-    for (const t of targets) {
-      log(`readAll, pages of ${pageSize}: ${t.name}`);
-      await t.readAll(pageSize); // warm the cache, so every target reads from memory
-      const { events, rate } = await measureReadAll(t, pageSize);
-      cells.push(`${fmt(rate)} (${fmt(events)} events)`);
+    const samples: Sample[][] = targets.map(() => []);
+    for (const t of targets) await t.readAll(pageSize, READ_MAX); // warm the cache: every target reads from memory
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, t] of targets.entries()) {
+        log(`readAll, pages of ${pageSize}: ${t.name} (round ${round + 1})`);
+        samples[i]!.push(await measureReadAll(sql, t, pageSize));
+      }
     }
+    const cells = samples.map(
+      (ss) => `${fmt(median(ss.map((x) => x.rate)))} [${Math.round(median(ss.map((x) => x.nodeUs)))} + ${Math.round(median(ss.map((x) => x.pgUs)))}]`,
+    );
     out.push(`| pages of ${pageSize} | ${cells.join(' | ')} |`);
   }
 
@@ -295,6 +364,8 @@ async function report(sql: postgres.Sql, targets: Target[]) {
     const lag = await measureLag(t, t, 2000, 5);
     out.push(`| ${t.name} | ${lag.p50.toFixed(1)} | ${lag.p99.toFixed(1)} | ${lag.max.toFixed(1)} | ${lag.received} / ${lag.sent} |`);
   }
+  out.push('');
+  out.push(`Load average at end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}.`);
   console.log(out.join('\n'));
 }
 

@@ -25,7 +25,12 @@ CREATE TABLE stream_metadata (
   updated_at       timestamptz NOT NULL DEFAULT now()
 );
 
+-- Stream versions now come from events itself (the last event of a stream is never deleted), under
+-- a per-stream advisory lock: an append writes its events and nothing else.
+COMMENT ON TABLE streams IS 'Not maintained since migration 1764000002000: a stream''s version is max(events.stream_version).';
+
 -- Down Migration
+COMMENT ON TABLE streams IS NULL;
 DROP TABLE stream_metadata;
 DROP INDEX events_recorded_at_brin;
 ALTER TABLE streams ALTER COLUMN stream TYPE text COLLATE "default";

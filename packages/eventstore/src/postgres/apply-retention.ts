@@ -9,7 +9,7 @@ export interface RetentionOptions {
 
 /**
  * Deletes what reads already hide: events below a stream's truncateBefore, and events older than
- * the stream's maxAge or, without one, its category's default. Each DELETE takes at most
+ * the stream's maxAge or, without one, its category's default; each stream's last event stays. Each DELETE takes at most
  * `batchSize` rows and commits on its own, so row locks and the transaction's xid (which holds
  * readers' settled head back, see write-events.ts) last milliseconds. Inserts never touch old
  * rows, so writers are not blocked at all.
@@ -28,15 +28,15 @@ export async function applyRetention(
     if (m.truncate_before !== null) {
       deleted += await inBatches(batchSize, () => sql`
         DELETE FROM events WHERE position = ANY(ARRAY(
-          SELECT position FROM events
-          WHERE stream = ${m.stream} AND stream_version < ${m.truncate_before}
+          SELECT e.position FROM events e
+          WHERE e.stream = ${m.stream} AND e.stream_version < ${m.truncate_before} AND ${notLast(sql)}
           LIMIT ${batchSize}))`);
     }
     if (m.max_age !== null) {
       deleted += await inBatches(batchSize, () => sql`
         DELETE FROM events WHERE position = ANY(ARRAY(
-          SELECT position FROM events
-          WHERE stream = ${m.stream} AND recorded_at < now() - make_interval(secs => ${m.max_age})
+          SELECT e.position FROM events e
+          WHERE e.stream = ${m.stream} AND e.recorded_at < now() - make_interval(secs => ${m.max_age}) AND ${notLast(sql)}
           LIMIT ${batchSize}))`);
     }
   }
@@ -51,9 +51,18 @@ export async function applyRetention(
         WHERE e.recorded_at < now() - make_interval(secs => ${maxAge})
           AND e.stream LIKE ${prefix}
           AND NOT EXISTS (SELECT 1 FROM stream_metadata m WHERE m.stream = e.stream AND m.max_age IS NOT NULL)
+          AND ${notLast(sql)}
         LIMIT ${batchSize}))`);
   }
   return { deleted };
+}
+
+/**
+ * A stream's last event stays, hidden from reads, as KurrentDB's scavenge keeps it: the next
+ * append numbers on from it (reserve-positions.ts), so a stream's versions never start over.
+ */
+function notLast(sql: PoolSql) {
+  return sql`e.stream_version < (SELECT max(l.stream_version) FROM events l WHERE l.stream = e.stream)`;
 }
 
 async function inBatches(batchSize: number, deleteBatch: () => Promise<{ count: number }>): Promise<number> {

@@ -70,16 +70,19 @@ describe('PostgreSQL store: gap safety (invariant 3)', () => {
     expect(held).toHaveLength(0);
   });
 
-  it('the retention job deletes in batches and leaves other categories alone', async () => {
+  it('the retention job deletes in batches, keeps each stream\'s last event and leaves other categories alone', async () => {
     const short = new PostgresEventStore(db.sql, { categoryMaxAge: { probe: 1 }, retention: { batchSize: 7 } });
     const probe = `probe-acme.${randomUUID()}`;
     const other = `machine-acme.${randomUUID()}`;
     await short.append(probe, Array.from({ length: 20 }, () => ({ ...event('acme', probe) })));
     await short.append(other, [event('acme', other)]);
     await sleep(2100);
-    expect((await short.applyRetention()).deleted).toBe(20);
-    const rows = await db.sql`SELECT 1 FROM events WHERE stream = ${probe}`;
-    expect(rows).toHaveLength(0);
+    expect((await short.applyRetention()).deleted).toBe(19);
+    // The stream's last event stays (hidden), so its next append numbers on from version 19.
+    const rows = await db.sql<{ v: number }[]>`SELECT stream_version AS v FROM events WHERE stream = ${probe}`;
+    expect(rows.map((r) => r.v)).toEqual([19]);
+    expect(await short.readStream(probe)).toEqual([]);
+    expect((await short.append(probe, [event('acme', probe)], { expectedVersion: 19 })).nextVersion).toBe(20);
     expect(await short.readStream(other)).toHaveLength(1);
   });
 });

@@ -1,22 +1,21 @@
 import type { RecordedEvent } from '@pulse/events';
 import type { ReadAllOptions } from '../port.ts';
 import { notExpired, settled, type CategoryMaxAge } from './retention-filter.ts';
-import { selectEvent, toRecordedEvent, type EventRow, type Sql } from './rows.ts';
+import { selectRecordedEvent, type Sql } from './rows.ts';
 
 /**
  * Keyset read of the global order. Only settled rows are returned, so a reader that moves its
  * checkpoint to the last position it got never skips an event that commits later.
  */
 export async function readAll(sql: Sql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge): Promise<RecordedEvent[]> {
-  const rows = await readAllQuery(sql, options, categoryMaxAge);
-  return rows.map(toRecordedEvent);
+  return Array.from(await readAllQuery(sql, options, categoryMaxAge));
 }
 
 /** The page query on its own, so a subscription can read it together with the settled head. */
 export function readAllQuery(sql: Sql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge) {
   const { fromPosition = 0, limit = 1000, filter = {} } = options;
-  return sql<EventRow[]>`
-    SELECT ${selectEvent(sql)}
+  return sql<RecordedEvent[]>`
+    SELECT ${selectRecordedEvent(sql)}
     FROM events e
     WHERE e.position > ${fromPosition}
       AND ${settled(sql)}

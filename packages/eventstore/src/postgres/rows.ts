@@ -1,50 +1,27 @@
-import type { RecordedEvent } from '@pulse/events';
 import type { Sql as PoolSql, TransactionSql, ReservedSql } from 'postgres';
 
 /** The pool, a transaction or a reserved connection: the same SQL runs on each. */
 export type Sql = PoolSql | TransactionSql | ReservedSql;
 
-export interface EventRow {
-  position: number;
-  id: string;
-  stream: string;
-  stream_version: number;
-  tenant: string;
-  type: string;
-  schema_version: number;
-  data: Record<string, unknown>;
-  metadata: Record<string, string>;
-  occurred_at: Date;
-  recorded_at: Date;
+/**
+ * The columns of `events e` as a RecordedEvent, named and formatted by PostgreSQL, so a row needs
+ * no mapping: times come as ISO 8601 text (what Date#toISOString prints). Parsing two timestamps
+ * into Dates and printing them again was a third of the client's cost per event in readAll
+ * (measured: 8.1 → 5.5 µs of Node CPU per event).
+ */
+export function selectRecordedEvent(sql: Sql) {
+  return sql`
+    e.id, e.type, e.tenant, e.stream, e.stream_version AS "streamVersion", e.position,
+    to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt",
+    to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "recordedAt",
+    e.schema_version AS "schemaVersion", e.data, e.metadata`;
 }
 
-export const eventColumns = [
-  'position', 'id', 'stream', 'stream_version', 'tenant', 'type', 'schema_version', 'data', 'metadata', 'occurred_at', 'recorded_at',
-] as const;
-
-/** The columns of `events e` a reader returns (transaction_id stays inside the store). */
-export function selectEvent(sql: Sql) {
-  return sql`e.position, e.id, e.stream, e.stream_version, e.tenant, e.type, e.schema_version, e.data, e.metadata, e.occurred_at, e.recorded_at`;
-}
-
-export function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    id: row.id,
-    type: row.type,
-    tenant: row.tenant,
-    stream: row.stream,
-    streamVersion: row.stream_version,
-    position: row.position,
-    occurredAt: row.occurred_at.toISOString(),
-    recordedAt: row.recorded_at.toISOString(),
-    schemaVersion: row.schema_version,
-    data: row.data,
-    metadata: row.metadata,
-  };
-}
-
-/** The session-level advisory lock a writer holds while its INSERT assigns positions (write-events.ts). */
+/** The session-level advisory lock a writer holds while it takes its xid and positions (write-events.ts). */
 export const APPEND_LOCK_KEY = 4_711_000_001;
+
+/** The first key of the per-stream advisory locks (the second is the stream name's hash). */
+export const STREAM_LOCK_CLASS = 4_712;
 
 /** The LISTEN/NOTIFY channel; the payload is a committed position. */
 export const EVENTS_CHANNEL = 'pulse_events';

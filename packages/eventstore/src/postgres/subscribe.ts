@@ -4,7 +4,7 @@ import type { ReadAllOptions, SubscribeOptions } from '../port.ts';
 import { settledHead } from './head-position.ts';
 import { readAllQuery } from './read-all.ts';
 import type { CategoryMaxAge } from './retention-filter.ts';
-import { EVENTS_CHANNEL, toRecordedEvent, type EventRow } from './rows.ts';
+import { EVENTS_CHANNEL } from './rows.ts';
 
 export interface SubscriptionTuning {
   pageSize?: number;
@@ -30,22 +30,31 @@ export async function* subscribe(
   const wake = new WakeUp(tuning.pollMs ?? 1000, signal);
   // LISTEN before the first read, so a commit between that read and the wait is not missed.
   const listener = await sql.listen(EVENTS_CHANNEL, (payload) => wake.notified(Number(payload)));
+  let next: ReturnType<typeof readPage> | undefined;
   try {
     let cursor = await startPosition(sql, options.from);
+    next = readPage(sql, { fromPosition: cursor, limit: pageSize, filter }, categoryMaxAge);
     while (!signal?.aborted) {
-      const page = await readPage(sql, { fromPosition: cursor, limit: pageSize, filter }, categoryMaxAge);
+      const page = await next!;
+      next = undefined;
+      const full = page.events.length === pageSize;
+      // While catching up, read the next page as the consumer works through this one: one page
+      // ahead at most, so memory stays bounded however slow the consumer is.
+      if (full) next = readPage(sql, { fromPosition: page.events.at(-1)!.position, limit: pageSize, filter }, categoryMaxAge);
       for (const event of page.events) {
         cursor = event.position;
         yield event;
         if (signal?.aborted) return;
       }
-      if (page.events.length === pageSize) continue;
+      if (full) continue;
       // A short page holds every matching row up to the settled head of the same snapshot, so a
       // filtered subscription may move past the rows it does not want.
       cursor = Math.max(cursor, page.settledHead);
       await wake.after(cursor);
+      next = readPage(sql, { fromPosition: cursor, limit: pageSize, filter }, categoryMaxAge);
     }
   } finally {
+    next?.catch(() => {});
     wake.dispose();
     await listener.unlisten().catch(() => {});
   }
@@ -59,12 +68,13 @@ async function startPosition(sql: PoolSql, from: SubscribeOptions['from'] = 'sta
 
 /** A page and the settled head, read in one statement so that both see the same snapshot. */
 async function readPage(sql: PoolSql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge) {
-  const rows = await sql<(EventRow & { settled_head: number })[]>`
+  const rows = await sql<(RecordedEvent & { settled_head: number })[]>`
     SELECT h.settled_head, p.*
     FROM (SELECT coalesce(max(e.position), 0) AS settled_head FROM events e
           WHERE e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))) h
     LEFT JOIN LATERAL (${readAllQuery(sql, options, categoryMaxAge)}) p ON true`;
-  const events = rows.filter((r) => r.position !== null).map(toRecordedEvent);
+  const events: RecordedEvent[] = [];
+  for (const { settled_head: _, ...event } of rows) if (event.position !== null) events.push(event);
   return { events, settledHead: rows[0]?.settled_head ?? 0 };
 }
 

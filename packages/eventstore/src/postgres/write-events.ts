@@ -3,7 +3,7 @@ import type { ExpectedVersion, NewEvent } from '../port.ts';
 import { WrongExpectedVersion } from '../port.ts';
 import { versionMatches } from './version-matches.ts';
 import { insertEvents, type InsertedRow } from './insert-events.ts';
-import { reservePositions, type Reservation } from './reserve-positions.ts';
+import { lockStreams, reservePositions, type Reservation } from './reserve-positions.ts';
 import { APPEND_LOCK_KEY, EVENTS_CHANNEL } from './rows.ts';
 
 /**
@@ -36,11 +36,11 @@ export interface WriteOptions {
  * "position > checkpoint" alone would skip position 10 if 11 committed first and a reader moved
  * its checkpoint past 11 before 10 committed. So:
  *
- * 1. One statement (reserve-positions.ts), run under a session advisory lock, makes the
- *    transaction's first write (it locks and bumps the streams' rows), so the transaction id (xid)
- *    is assigned in it, and takes every position of the batch. Writers therefore take xids and
- *    positions in the same order: if position p < q, then xid(p) <= xid(q). The rows are inserted
- *    later with those positions, and their transaction_id column defaults to that same xid.
+ * 1. One statement (reserve-positions.ts), run under a session advisory lock, takes the
+ *    transaction id (pg_current_xact_id(): nothing before it in the transaction writes, so none
+ *    was assigned yet) and every position of the batch. Writers therefore take xids and positions
+ *    in the same order: if position p < q, then xid(p) <= xid(q). The rows are inserted later
+ *    with those positions, and their transaction_id column defaults to that same xid.
  * 2. The lock is released right after that statement: the inserts of different writers, their
  *    commits and WAL flushes run concurrently (PostgreSQL groups the flushes).
  * 3. Readers return only rows with transaction_id < pg_snapshot_xmin(current snapshot): every
@@ -56,7 +56,7 @@ export interface WriteOptions {
  * transaction, on a connection of its own that begins here.
  *
  * Stream versions follow positions too: an append to a stream whose previous append has not
- * committed waits for that commit before it is numbered (reserve-positions.ts).
+ * committed waits for that commit (a per-stream lock) before it is numbered (reserve-positions.ts).
  *
  * The price: xids are cluster-wide, so any transaction with an xid that stays open anywhere in the
  * cluster (another database included) holds xmin back, which delays readers, never makes them
@@ -78,6 +78,7 @@ export async function writeEvents(sql: PoolSql, events: NewEvent[], options: Wri
       conn`BEGIN`.execute(),
       conn`SET LOCAL plan_cache_mode = force_generic_plan`.execute(),
       conn`SELECT pg_advisory_lock(${APPEND_LOCK_KEY})`.execute(),
+      lockStreams(conn, events).execute(),
       reservePositions(conn, events).execute(),
       conn`SELECT pg_advisory_unlock(${APPEND_LOCK_KEY})`.execute(),
       insertEvents(conn, events).execute(),
@@ -90,19 +91,19 @@ export async function writeEvents(sql: PoolSql, events: NewEvent[], options: Wri
     // Nothing to look at before COMMIT: the whole append is one round trip.
     if (expected === 'any' && !options.beforeCommit) {
       const results = await Promise.all([...flight, ...commit()]);
-      return results[5] as InsertedRow[];
+      return results[6] as InsertedRow[];
     }
     const results = await Promise.all(flight);
     if (expected !== 'any') {
       // The version the stream had under the lock, where no other append could move it.
       const stream = events[0]!.stream;
-      const { versions } = JSON.parse((results[3] as { reservation: string }[])[0]!.reservation) as Reservation;
+      const { versions } = JSON.parse((results[4] as { reservation: string }[])[0]!.reservation) as Reservation;
       const actual = versions[stream]! - events.length;
       if (!versionMatches(expected, actual)) throw new WrongExpectedVersion(stream, expected, actual);
     }
     await options.beforeCommit?.();
     await Promise.all(commit());
-    return results[5] as InsertedRow[];
+    return results[6] as InsertedRow[];
   } catch (err) {
     // Pipelined after a failure, COMMIT has answered ROLLBACK; this ends any other case.
     await conn`ROLLBACK`.catch(() => {});
