@@ -144,7 +144,7 @@ async function upsertAlerts(tx: TransactionSql, rows: AlertRow[], table: string)
       ${col((r) => r.count)}::int[], ${col((r) => r.firstSeenAt)}::timestamptz[], ${col((r) => r.lastSeenAt)}::timestamptz[],
       ${col((r) => r.openedAt)}::timestamptz[], ${col((r) => r.acknowledgedAt)}::timestamptz[],
       ${col((r) => r.acknowledgedBy)}::text[], ${col((r) => r.resolvedAt)}::timestamptz[], ${col((r) => r.resolvedBy)}::text[],
-      ${col((r) => r.escalationLevel)}::int[], ${col((r) => r.escalatedAt)}::timestamptz[], ${col((r) => r.flapping)}::bool[],
+      ${col((r) => r.escalationLevel)}::int[], ${col((r) => r.escalatedAt)}::timestamptz[], ${col((r) => String(r.flapping))}::text[]::bool[],
       ${col((r) => r.notes)}::int[], ${col((r) => r.lastNote)}::text[], ${col((r) => r.position)}::bigint[],
       ${col((r) => JSON.stringify(r.reopenedAt))}::text[]::jsonb[])
       AS u (tenant, fingerprint, source, severity, title, details, labels, machine_id, external_id, url, state,

@@ -31,7 +31,7 @@ function funnelOf(
   events: KnownRecordedEvent[],
   steps: readonly string[] = defaultOnboardingSteps,
 ): Map<string, FunnelRow> {
-  const { funnels } = foldFunnel(new Map(), new Map(), events, new Map([['acme', steps]]), position);
+  const { funnels } = foldFunnel(new Map(), new Map(), events, new Map([['acme', steps]]));
   return new Map(funnels.map((f) => [f.cohort, f]));
 }
 

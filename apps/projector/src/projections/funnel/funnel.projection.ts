@@ -39,7 +39,6 @@ export const funnelProjection: Projection<keyof typeof funnelTables> = {
       funnels,
       events,
       steps,
-      batch.position,
     );
     await upsertJourneys(tx, changedJourneys, t.journeys);
     await upsertFunnels(tx, changedFunnels, t.funnel);
@@ -53,7 +52,6 @@ export function foldFunnel(
   funnelsIn: ReadonlyMap<string, FunnelRow>,
   events: readonly KnownRecordedEvent[],
   steps: ReadonlyMap<string, readonly string[]>,
-  position: number,
 ): { journeys: JourneyRow[]; funnels: FunnelRow[] } {
   const journeys = new Map(journeysIn);
   const funnels = new Map(funnelsIn);
@@ -72,7 +70,7 @@ export function foldFunnel(
     for (const cohort of cohortsOf(after.startedAt)) {
       const fk = rowKey(event.tenant, cohort);
       const funnel = funnels.get(fk) ?? emptyFunnel(event.tenant, cohort, list);
-      funnels.set(fk, applyJourneyChange(funnel, before, after, list, position));
+      funnels.set(fk, applyJourneyChange(funnel, before, after, list, event.position));
       changedF.add(fk);
     }
   }

@@ -118,7 +118,7 @@ async function upsertTickets(tx: TransactionSql, rows: TicketRow[], table: strin
       ${col((r) => r.priority)}::text[], ${col((r) => JSON.stringify(r.origin))}::text[]::jsonb[], ${col((r) => r.machineId)}::text[],
       ${col((r) => r.status)}::text[], ${col((r) => r.owner)}::text[], ${col((r) => r.openedAt)}::timestamptz[],
       ${col((r) => r.openedBy)}::text[], ${col((r) => r.slaDueAt)}::timestamptz[], ${col((r) => r.slaBreachedAt)}::timestamptz[],
-      ${col((r) => r.escalated)}::bool[], ${col((r) => r.resolvedAt)}::timestamptz[], ${col((r) => r.resolution)}::text[],
+      ${col((r) => String(r.escalated))}::text[]::bool[], ${col((r) => r.resolvedAt)}::timestamptz[], ${col((r) => r.resolution)}::text[],
       ${col((r) => r.lastActivityAt)}::timestamptz[], ${col((r) => r.timelineLength)}::int[], ${col((r) => r.position)}::bigint[])
     ON CONFLICT (tenant, ticket_id) DO UPDATE SET title = excluded.title, priority = excluded.priority,
       origin = excluded.origin, machine_id = excluded.machine_id, status = excluded.status, owner = excluded.owner,
