@@ -25,12 +25,51 @@ import {
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
 const seeded: AlertView[] = [
-  alert('disk-web-01', { severity: 'critical', source: 'tacticalrmm', title: 'Disk C: 97% full', machineId: 'web-01', lastSeenAt: minutesAgo(2) }),
-  alert('ssh-brute-db-01', { severity: 'critical', source: 'wazuh', title: 'SSH brute force from 203.0.113.7', machineId: 'db-01', count: 14, lastSeenAt: minutesAgo(1) }),
-  alert('cert-expiry', { severity: 'warning', source: 'fleet', title: 'TLS certificate expires in 9 days', machineId: 'mail-01', lastSeenAt: minutesAgo(30) }),
-  alert('backup-late', { severity: 'warning', source: 'tacticalrmm', title: 'Backup job late', machineId: 'backup-01', state: 'acknowledged', acknowledgedBy: 'user:ana', acknowledgedAt: minutesAgo(5) }),
-  alert('ntp-drift', { severity: 'info', source: 'generic', title: 'NTP drift 180 ms', lastSeenAt: minutesAgo(50) }),
-  alert('old-cpu', { severity: 'critical', source: 'tacticalrmm', title: 'CPU 100% (resolved)', state: 'resolved', resolvedBy: 'user:ana', resolvedAt: minutesAgo(10) }),
+  alert('disk-web-01', {
+    severity: 'critical',
+    source: 'tacticalrmm',
+    title: 'Disk C: 97% full',
+    machineId: 'web-01',
+    lastSeenAt: minutesAgo(2),
+  }),
+  alert('ssh-brute-db-01', {
+    severity: 'critical',
+    source: 'wazuh',
+    title: 'SSH brute force from 203.0.113.7',
+    machineId: 'db-01',
+    count: 14,
+    lastSeenAt: minutesAgo(1),
+  }),
+  alert('cert-expiry', {
+    severity: 'warning',
+    source: 'fleet',
+    title: 'TLS certificate expires in 9 days',
+    machineId: 'mail-01',
+    lastSeenAt: minutesAgo(30),
+  }),
+  alert('backup-late', {
+    severity: 'warning',
+    source: 'tacticalrmm',
+    title: 'Backup job late',
+    machineId: 'backup-01',
+    state: 'acknowledged',
+    acknowledgedBy: 'user:ana',
+    acknowledgedAt: minutesAgo(5),
+  }),
+  alert('ntp-drift', {
+    severity: 'info',
+    source: 'generic',
+    title: 'NTP drift 180 ms',
+    lastSeenAt: minutesAgo(50),
+  }),
+  alert('old-cpu', {
+    severity: 'critical',
+    source: 'tacticalrmm',
+    title: 'CPU 100% (resolved)',
+    state: 'resolved',
+    resolvedBy: 'user:ana',
+    resolvedAt: minutesAgo(10),
+  }),
 ];
 
 describe('/alerts in Chromium', () => {
@@ -65,7 +104,13 @@ describe('/alerts in Chromium', () => {
 
   it('shows open and acknowledged alerts, worst first, and filters by severity, source and state', async () => {
     await alerts.waitForRow('disk-web-01');
-    expect(await alerts.fingerprints()).toEqual(['ssh-brute-db-01', 'disk-web-01', 'cert-expiry', 'ntp-drift', 'backup-late']);
+    expect(await alerts.fingerprints()).toEqual([
+      'ssh-brute-db-01',
+      'disk-web-01',
+      'cert-expiry',
+      'ntp-drift',
+      'backup-late',
+    ]);
     const page = alerts.page;
     await page.getByTestId('filter-severity').selectOption('warning');
     expect(await alerts.fingerprints()).toEqual(['cert-expiry', 'backup-late']);
@@ -79,7 +124,19 @@ describe('/alerts in Chromium', () => {
   });
 
   it('shows a new alert within 2 s of its delta, without a reload', async () => {
-    await projectAlerts(db, bus, 'demo', [alert('raid-degraded', { title: 'RAID degraded', source: 'fleet', lastSeenAt: new Date().toISOString() })], ++position);
+    await projectAlerts(
+      db,
+      bus,
+      'demo',
+      [
+        alert('raid-degraded', {
+          title: 'RAID degraded',
+          source: 'fleet',
+          lastSeenAt: new Date().toISOString(),
+        }),
+      ],
+      ++position,
+    );
     await alerts.waitForRow('raid-degraded', 'open', 2_000);
     expect((await alerts.fingerprints())[0]).toBe('raid-degraded');
   });
@@ -93,7 +150,14 @@ describe('/alerts in Chromium', () => {
       callback: (_err, msg) => {
         received = msg.json();
         replyAt = ++position;
-        msg.respond(JSON.stringify({ ok: true, position: replyAt, streamVersion: 2, events: ['e1'] } satisfies CommandReply));
+        msg.respond(
+          JSON.stringify({
+            ok: true,
+            position: replyAt,
+            streamVersion: 2,
+            events: ['e1'],
+          } satisfies CommandReply),
+        );
       },
     });
     const row = alerts.row(target.fingerprint);
@@ -108,7 +172,20 @@ describe('/alerts in Chromium', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(await row.locator('[data-outcome]').getAttribute('data-outcome')).toBe('pending');
 
-    await projectAlerts(db, bus, 'demo', [{ ...target, state: 'acknowledged', acknowledgedBy: 'user:joao', acknowledgedAt: new Date().toISOString() }], replyAt);
+    await projectAlerts(
+      db,
+      bus,
+      'demo',
+      [
+        {
+          ...target,
+          state: 'acknowledged',
+          acknowledgedBy: 'user:joao',
+          acknowledgedAt: new Date().toISOString(),
+        },
+      ],
+      replyAt,
+    );
     await row.locator('[data-outcome="done"]').waitFor({ timeout: 2_000 });
     expect(await row.getAttribute('data-state')).toBe('acknowledged');
     expect(await row.textContent()).toMatch(/acknowledged by joao/);
@@ -122,7 +199,12 @@ describe('/alerts in Chromium', () => {
         msg.respond(
           JSON.stringify({
             ok: false,
-            error: { code: 'conflict', message: 'already resolved', by: 'user:maria', at: new Date().toISOString() },
+            error: {
+              code: 'conflict',
+              message: 'already resolved',
+              by: 'user:maria',
+              at: new Date().toISOString(),
+            },
           } satisfies CommandReply),
         );
       },
@@ -131,7 +213,9 @@ describe('/alerts in Chromium', () => {
     await row.getByRole('button', { name: 'Resolve' }).click();
     await alerts.page.getByTestId('send').click();
     await row.locator('[data-outcome="conflict"]').waitFor({ timeout: 3_000 });
-    expect(await row.locator('[data-outcome="conflict"]').textContent()).toMatch(/^maria acted first \(\d\d:\d\d:\d\d\)$/);
+    expect(await row.locator('[data-outcome="conflict"]').textContent()).toMatch(
+      /^maria acted first \(\d\d:\d\d:\d\d\)$/,
+    );
   });
 
   it('says the write side did not answer when nobody handles the command', async () => {
@@ -145,7 +229,13 @@ describe('/alerts in Chromium', () => {
   it('resumes after a dropped connection with the alerts raised meanwhile', async () => {
     await dropConnection(alerts.page);
     await waitForConnection(alerts.page, 'reconnecting', 5_000);
-    await projectAlerts(db, bus, 'demo', [alert('while-away', { title: 'Raised while away', lastSeenAt: new Date().toISOString() })], ++position);
+    await projectAlerts(
+      db,
+      bus,
+      'demo',
+      [alert('while-away', { title: 'Raised while away', lastSeenAt: new Date().toISOString() })],
+      ++position,
+    );
     await waitForConnection(alerts.page, 'live', 10_000);
     await alerts.waitForRow('while-away');
     await alerts.page.waitForSelector(`[data-position="${position}"][data-sync="resume"]`);
@@ -154,13 +244,19 @@ describe('/alerts in Chromium', () => {
 
   it('in a storm, summarizes what it does not render: "1,277 more critical from wazuh"', async () => {
     const storm = Array.from({ length: 1300 }, (_, i) =>
-      alert(`storm-${String(i).padStart(4, '0')}`, { title: `Rootcheck anomaly #${i}`, machineId: `m-${i % 300}`, lastSeenAt: new Date(Date.now() - i * 1000).toISOString() }),
+      alert(`storm-${String(i).padStart(4, '0')}`, {
+        title: `Rootcheck anomaly #${i}`,
+        machineId: `m-${i % 300}`,
+        lastSeenAt: new Date(Date.now() - i * 1000).toISOString(),
+      }),
     );
     position++;
     await projectAlerts(db, bus, 'demo', storm, position);
     await alerts.page.waitForSelector('[data-more="bar:critical:wazuh"]', { timeout: 5_000 });
     // 1,302 critical from wazuh (ssh-brute and while-away too), 25 shown.
-    expect(await alerts.page.locator('[data-more="bar:critical:wazuh"]').textContent()).toBe('1,277 more critical from wazuh');
+    expect(await alerts.page.locator('[data-more="bar:critical:wazuh"]').textContent()).toBe(
+      '1,277 more critical from wazuh',
+    );
     expect(Number(await alerts.page.getByTestId('alert-list').getAttribute('data-items'))).toBeLessThan(40);
     await screenshot(alerts.page, 'alerts-storm');
     await alerts.page.click('[data-more="bar:critical:wazuh"]');

@@ -196,7 +196,11 @@ describe('/fleet in Chromium', () => {
 
   it('resumes after a dropped connection with exactly the deltas it missed, not a snapshot', async () => {
     const page = fleet.page;
-    await page.evaluate(() => (globalThis as unknown as { __pulseLive: { io: { engine: { close(): void } } } }).__pulseLive.io.engine.close());
+    await page.evaluate(() =>
+      (
+        globalThis as unknown as { __pulseLive: { io: { engine: { close(): void } } } }
+      ).__pulseLive.io.engine.close(),
+    );
     await fleet.waitForConnection('reconnecting', 5_000);
     // Committed while the browser is away; the web node hears and buffers them.
     await projectFleet(db, bus, 'demo', [machine('web-07', { cpuPct: 7 })], ++position);

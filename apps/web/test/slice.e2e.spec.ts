@@ -6,7 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { addIngestKey, generateIngestKey, upsertTenant } from '@pulse/platform';
-import { createTestBus, createTestDatabase, freePort, startApp, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
+import {
+  createTestBus,
+  createTestDatabase,
+  freePort,
+  startApp,
+  type AppProcess,
+  type TestBus,
+  type TestDatabase,
+} from '@pulse/testkit';
 import { FleetPage, launchChromium, stackEnv, startWeb, viewports, type WebApp } from './web-harness.ts';
 
 let db: TestDatabase, bus: TestBus, web: WebApp, browser: Browser, ingest: AppProcess, projector: AppProcess;
@@ -22,7 +30,11 @@ beforeAll(async () => {
   ingestUrl = `http://127.0.0.1:${port}`;
   ingest = startApp('ingest', { ...env, INGEST_PORT: String(port) });
   projector = startApp('projector', env);
-  [web] = await Promise.all([startWeb(env), ingest.waitForOutput(/ingest listening/), projector.waitForOutput(/projector running/)]);
+  [web] = await Promise.all([
+    startWeb(env),
+    ingest.waitForOutput(/ingest listening/),
+    projector.waitForOutput(/projector running/),
+  ]);
 });
 
 afterAll(async () => {
@@ -37,7 +49,16 @@ function heartbeat(machineId: string, cpuPct: number) {
     type: 'machine.heartbeat',
     occurredAt: new Date().toISOString(),
     source: `agent:${machineId}`,
-    data: { machineId, hostname: `${machineId}.example.net`, os: 'Debian 12', cpuPct, memPct: 43, diskPct: 61.2, uptimeS: 86400, agentVersion: '1.0.0' },
+    data: {
+      machineId,
+      hostname: `${machineId}.example.net`,
+      os: 'Debian 12',
+      cpuPct,
+      memPct: 43,
+      diskPct: 61.2,
+      uptimeS: 86400,
+      agentVersion: '1.0.0',
+    },
   };
 }
 
@@ -63,7 +84,11 @@ it('a heartbeat for a new machine appears on the open /fleet page within 2 s, wi
   // The same page keeps updating: a second heartbeat changes the numbers in place.
   expect((await post([heartbeat('web-01', 87), heartbeat('db-01', 5)])).status).toBe(202);
   await fleet.waitForRow('db-01', 'online', 2_000);
-  await page.waitForFunction(() => /87%/.test(document.querySelector('tr[data-machine-id="web-01"]')?.textContent ?? ''), null, { timeout: 2_000 });
+  await page.waitForFunction(
+    () => /87%/.test(document.querySelector('tr[data-machine-id="web-01"]')?.textContent ?? ''),
+    null,
+    { timeout: 2_000 },
+  );
   expect(navigations).toEqual([]);
   await fleet.screenshot('slice-fleet');
   await page.close();

@@ -93,7 +93,12 @@ export function alert(fingerprint: string, patch: Partial<AlertView> = {}): Aler
 }
 
 /** Writes alert rows and the alerts checkpoint as the projector would: in one transaction, in bulk. */
-export async function seedAlerts(sql: Sql, tenant: string, rows: AlertView[], position: number): Promise<void> {
+export async function seedAlerts(
+  sql: Sql,
+  tenant: string,
+  rows: AlertView[],
+  position: number,
+): Promise<void> {
   await sql.begin(async (tx) => {
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows.slice(i, i + 1000).map((a) => ({
@@ -103,7 +108,7 @@ export async function seedAlerts(sql: Sql, tenant: string, rows: AlertView[], po
         severity: a.severity,
         title: a.title,
         details: a.details,
-        labels: JSON.stringify(a.labels),
+        labels: tx.json(a.labels),
         machine_id: a.machineId,
         external_id: a.externalId,
         url: a.url,
@@ -159,6 +164,39 @@ export async function projectAlerts(
 ): Promise<void> {
   await seedAlerts(db.sql, tenant, rows, position);
   await publishDelta(bus, 'alerts', tenant, position, rows);
+}
+
+/**
+ * Writes read-model rows (column names as in the migration) and a projection's checkpoint in one
+ * transaction, as the projector does, for views the browser tests seed directly.
+ */
+export async function seedRows(
+  sql: Sql,
+  table: string,
+  key: string[],
+  rows: Record<string, unknown>[],
+  projection: string,
+  position: number,
+): Promise<void> {
+  await sql.begin(async (tx) => {
+    for (const row of rows) {
+      // Objects and arrays go to jsonb columns as JSON, not as a JSON string.
+      const r = Object.fromEntries(
+        Object.entries({ ...row, position }).map(([k, v]) => [
+          k,
+          v !== null && typeof v === 'object' && !((v as object) instanceof Date) ? tx.json(v as never) : v,
+        ]),
+      );
+      const columns = Object.keys(r);
+      const updates = columns.filter((c) => !key.includes(c));
+      await tx`
+        INSERT INTO ${tx(table)} ${tx(r as unknown as Record<string, string>, columns)}
+        ON CONFLICT (${tx(key)}) DO UPDATE SET ${tx.unsafe(updates.map((c) => `"${c}" = excluded."${c}"`).join(', '))}`;
+    }
+    await tx`
+      INSERT INTO projection_checkpoints (projection, position) VALUES (${projection}, ${position})
+      ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = now()`;
+  });
 }
 
 /** Writes rows and the fleet checkpoint as the projector would: in one transaction. */
@@ -270,7 +308,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** Cuts the page's Socket.IO connection (as a network blip would); it reconnects by itself. */
 export async function dropConnection(page: Page): Promise<void> {
   await page.evaluate(() =>
-    (globalThis as unknown as { __pulseLive: { io: { engine: { close(): void } } } }).__pulseLive.io.engine.close(),
+    (
+      globalThis as unknown as { __pulseLive: { io: { engine: { close(): void } } } }
+    ).__pulseLive.io.engine.close(),
   );
 }
 
@@ -292,9 +332,12 @@ export class AlertsPage {
   }
 
   async waitForRow(fingerprint: string, state?: AlertView['state'], timeout = 2_000): Promise<void> {
-    await this.page.waitForSelector(`[data-fingerprint="${fingerprint}"]${state ? `[data-state="${state}"]` : ''}`, {
-      timeout,
-    });
+    await this.page.waitForSelector(
+      `[data-fingerprint="${fingerprint}"]${state ? `[data-state="${state}"]` : ''}`,
+      {
+        timeout,
+      },
+    );
   }
 
   async fingerprints(): Promise<string[]> {

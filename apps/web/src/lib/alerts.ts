@@ -66,7 +66,9 @@ export interface StormGroup {
 export function summarizeStorm(
   sorted: readonly AlertView[],
   perGroup: number,
-): ({ kind: 'alert'; alert: AlertView } | { kind: 'more'; severity: Severity; source: string; more: number })[] {
+): (
+  { kind: 'alert'; alert: AlertView } | { kind: 'more'; severity: Severity; source: string; more: number }
+)[] {
   const seen = new Map<string, number>();
   const out: ReturnType<typeof summarizeStorm> = [];
   const summaryAt = new Map<string, number>();

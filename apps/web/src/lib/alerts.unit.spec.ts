@@ -57,6 +57,11 @@ describe('alerts', () => {
     const storm = Array.from({ length: 1245 }, (_, i) => alert(`s${String(i).padStart(4, '0')}`));
     const items = summarizeStorm(sortAlerts([...storm, alert('w', { severity: 'warning' })]), 5);
     expect(items.filter((i) => i.kind === 'alert')).toHaveLength(6);
-    expect(items.find((i) => i.kind === 'more')).toEqual({ kind: 'more', severity: 'critical', source: 'wazuh', more: 1240 });
+    expect(items.find((i) => i.kind === 'more')).toEqual({
+      kind: 'more',
+      severity: 'critical',
+      source: 'wazuh',
+      more: 1240,
+    });
   });
 });

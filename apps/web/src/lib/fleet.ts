@@ -17,14 +17,7 @@ export function countByStatus(rows: readonly MachineView[]): StatusCounts {
 }
 
 export type SortKey =
-  | 'status'
-  | 'hostname'
-  | 'customer'
-  | 'os'
-  | 'cpuPct'
-  | 'memPct'
-  | 'diskPct'
-  | 'lastSeenAt';
+  'status' | 'hostname' | 'customer' | 'os' | 'cpuPct' | 'memPct' | 'diskPct' | 'lastSeenAt';
 export interface Sort {
   key: SortKey;
   dir: 'asc' | 'desc';
@@ -131,7 +124,10 @@ export function filterMachines(rows: readonly MachineView[], filter: FleetFilter
 }
 
 /** The distinct values of a field, for the filter menus, in natural order. */
-export function distinct(rows: readonly MachineView[], pick: (row: MachineView) => string | null | undefined): string[] {
+export function distinct(
+  rows: readonly MachineView[],
+  pick: (row: MachineView) => string | null | undefined,
+): string[] {
   const seen = new Set<string>();
   for (const row of rows) {
     const v = pick(row);

@@ -50,7 +50,9 @@ describe('fleet table', () => {
 
   it('filters by every word of the query and by the selected statuses', () => {
     const f = (query: string, statuses: MachineView['status'][] = [], more = {}) =>
-      filterMachines(rows, { query, statuses: new Set(statuses), customer: '', os: '', ...more }).map((r) => r.machineId);
+      filterMachines(rows, { query, statuses: new Set(statuses), customer: '', os: '', ...more }).map(
+        (r) => r.machineId,
+      );
     expect(f('WEB windows')).toEqual(['web-2']);
     expect(f('web', ['online'])).toEqual(['web-10', 'web-1']);
     expect(f('  ')).toHaveLength(4);

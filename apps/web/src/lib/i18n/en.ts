@@ -149,6 +149,7 @@ export const en = {
   'tickets.col.sla': 'SLA',
   'tickets.col.activity': 'Last activity',
   'tickets.none': 'No open tickets.',
+  'tickets.showing': '{n} tickets · as of event {position}',
   'tickets.unowned': 'unowned',
   'tickets.open': 'Open',
   'tickets.resolved': 'Resolved',

@@ -151,6 +151,7 @@ export const ptBR: Record<MessageKey, string> = {
   'tickets.col.sla': 'SLA',
   'tickets.col.activity': 'Última atividade',
   'tickets.none': 'Nenhum chamado aberto.',
+  'tickets.showing': '{n} chamados · até o evento {position}',
   'tickets.unowned': 'sem responsável',
   'tickets.open': 'Aberto',
   'tickets.resolved': 'Resolvido',

@@ -11,7 +11,10 @@ export const CommandRequest = z.object({
   payload: z.unknown(),
 });
 
-const unavailable = (message: string): CommandReply => ({ ok: false, error: { code: 'unavailable', message } });
+const unavailable = (message: string): CommandReply => ({
+  ok: false,
+  error: { code: 'unavailable', message },
+});
 
 /**
  * Sends a browser's command to the write side as a NATS request on ops.cmd.<tenant>.<name> and
@@ -21,14 +24,20 @@ const unavailable = (message: string): CommandReply => ({ ok: false, error: { co
 export function natsCommands(nc: NatsConnection, names: BusNames, log: Logger, timeoutMs = 5000) {
   return async (req: unknown): Promise<CommandReply> => {
     const parsed = CommandRequest.safeParse(req);
-    if (!parsed.success) return { ok: false, error: { code: 'invalid', message: z.prettifyError(parsed.error) } };
+    if (!parsed.success)
+      return { ok: false, error: { code: 'invalid', message: z.prettifyError(parsed.error) } };
     const { tenant, name, payload } = parsed.data;
     const body = commandCatalog[name].safeParse(payload);
     if (!body.success) return { ok: false, error: { code: 'invalid', message: z.prettifyError(body.error) } };
     if (!body.data.by.startsWith('user:'))
-      return { ok: false, error: { code: 'invalid', message: 'by: a command from the board is made by a user (user:<name>)' } };
+      return {
+        ok: false,
+        error: { code: 'invalid', message: 'by: a command from the board is made by a user (user:<name>)' },
+      };
     try {
-      const msg = await nc.request(names.command(tenant, name), JSON.stringify(body.data), { timeout: timeoutMs });
+      const msg = await nc.request(names.command(tenant, name), JSON.stringify(body.data), {
+        timeout: timeoutMs,
+      });
       return msg.json<CommandReply>();
     } catch (err) {
       log.warn({ err, tenant, command: name }, 'command request failed');

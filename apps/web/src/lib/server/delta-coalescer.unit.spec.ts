@@ -29,7 +29,10 @@ describe('DeltaCoalescer', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     emitted = [];
-    coalescer = new DeltaCoalescer({ intervalMs: 100, emit: (room, d) => emitted.push({ room, delta: d as ViewDelta<'fleet'> }) });
+    coalescer = new DeltaCoalescer({
+      intervalMs: 100,
+      emit: (room, d) => emitted.push({ room, delta: d as ViewDelta<'fleet'> }),
+    });
   });
   afterEach(() => {
     coalescer.close();

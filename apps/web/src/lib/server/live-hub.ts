@@ -62,7 +62,8 @@ export class LiveHub {
       });
       socket.on('command', (req, ack) => {
         if (typeof ack !== 'function') return;
-        if (!this.options.command) return ack({ ok: false, error: { code: 'unavailable', message: 'commands are off on this node' } });
+        if (!this.options.command)
+          return ack({ ok: false, error: { code: 'unavailable', message: 'commands are off on this node' } });
         void this.options.command(req).then(ack);
       });
       socket.on('unsubscribe', (req) => {
@@ -131,8 +132,10 @@ export class LiveHub {
       return { ok: false, error: `bad subscribe request: ${z.prettifyError(parsed.error)}` };
     if (!this.#available) return { ok: false, error: 'live updates are unavailable on this node right now' };
     const { view, tenant, key, since } = parsed.data;
-    if (key !== undefined && !viewReaders[view]!.splitBy) return { ok: false, error: `view ${view} has no subjects` };
-    if (key === undefined && viewReaders[view]!.splitBy) return { ok: false, error: `view ${view} needs a subject` };
+    if (key !== undefined && !viewReaders[view]!.splitBy)
+      return { ok: false, error: `view ${view} has no subjects` };
+    if (key === undefined && viewReaders[view]!.splitBy)
+      return { ok: false, error: `view ${view} needs a subject` };
     const room = roomOf(tenant, view, key);
     await socket.join(room);
     // A room per subject is only buffered while watched, so it cannot prove it missed nothing;

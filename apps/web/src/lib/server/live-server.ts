@@ -16,7 +16,9 @@ export interface Live {
  * place: a batch above it commits (and is published) later, so this node hears it.
  */
 async function readFloor(sql: Sql): Promise<number> {
-  const [row] = await sql<{ position: number | null }[]>`SELECT max(position) AS position FROM projection_checkpoints`;
+  const [row] = await sql<
+    { position: number | null }[]
+  >`SELECT max(position) AS position FROM projection_checkpoints`;
   return row?.position ?? 0;
 }
 

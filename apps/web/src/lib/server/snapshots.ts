@@ -43,12 +43,24 @@ async function consistent<V extends ViewName>(
 }
 
 export const readFleetSnapshot = (sql: Sql, tenant: string) =>
-  consistent(sql, 'fleet', tenant, 'fleet', (tx) => tx`
-    SELECT * FROM read_machines WHERE tenant = ${tenant} ORDER BY hostname, machine_id`);
+  consistent(
+    sql,
+    'fleet',
+    tenant,
+    'fleet',
+    (tx) => tx`
+    SELECT * FROM read_machines WHERE tenant = ${tenant} ORDER BY hostname, machine_id`,
+  );
 
 export const readFleetRollupsSnapshot = (sql: Sql, tenant: string) =>
-  consistent(sql, 'fleet_rollups', tenant, 'fleet', (tx) => tx`
-    SELECT * FROM read_fleet_rollups WHERE tenant = ${tenant}`);
+  consistent(
+    sql,
+    'fleet_rollups',
+    tenant,
+    'fleet',
+    (tx) => tx`
+    SELECT * FROM read_fleet_rollups WHERE tenant = ${tenant}`,
+  );
 
 /**
  * Every alert still open or acknowledged, and those resolved in the last day (a NOC looks back
@@ -56,23 +68,41 @@ export const readFleetRollupsSnapshot = (sql: Sql, tenant: string) =>
  * cannot make the snapshot unbounded.
  */
 export const readAlertsSnapshot = (sql: Sql, tenant: string) =>
-  consistent(sql, 'alerts', tenant, 'alerts', (tx) => tx`
+  consistent(
+    sql,
+    'alerts',
+    tenant,
+    'alerts',
+    (tx) => tx`
     SELECT * FROM read_alerts
      WHERE tenant = ${tenant} AND (state <> 'resolved' OR resolved_at > now() - interval '24 hours')
      ORDER BY state = 'resolved', last_seen_at DESC
-     LIMIT 20000`);
+     LIMIT 20000`,
+  );
 
 export const readAlertCountsSnapshot = (sql: Sql, tenant: string) =>
-  consistent(sql, 'alert_counts', tenant, 'alerts', (tx) => tx`
-    SELECT * FROM read_alert_counts WHERE tenant = ${tenant}`);
+  consistent(
+    sql,
+    'alert_counts',
+    tenant,
+    'alerts',
+    (tx) => tx`
+    SELECT * FROM read_alert_counts WHERE tenant = ${tenant}`,
+  );
 
 /** The all-time cohort and the last 60 days' daily and weekly cohorts. */
 export const readFunnelSnapshot = (sql: Sql, tenant: string) => {
   const since = new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10);
-  return consistent(sql, 'funnel', tenant, 'funnel', (tx) => tx`
+  return consistent(
+    sql,
+    'funnel',
+    tenant,
+    'funnel',
+    (tx) => tx`
     SELECT * FROM read_funnel
      WHERE tenant = ${tenant}
-       AND (cohort = 'all' OR cohort >= ${`day:${since}`} AND cohort < 'day;' OR cohort >= ${`week:${since}`})`);
+       AND (cohort = 'all' OR cohort >= ${`day:${since}`} AND cohort < 'day;' OR cohort >= ${`week:${since}`})`,
+  );
 };
 
 /** One subject's series: 1-minute buckets of the last two hours and hourly ones of the last week. */
@@ -93,11 +123,17 @@ export const readTelemetrySnapshot = (sql: Sql, tenant: string, subject = '') =>
 
 /** Open tickets and those resolved in the last day. */
 export const readTicketsSnapshot = (sql: Sql, tenant: string) =>
-  consistent(sql, 'tickets', tenant, 'tickets', (tx) => tx`
+  consistent(
+    sql,
+    'tickets',
+    tenant,
+    'tickets',
+    (tx) => tx`
     SELECT * FROM read_tickets
      WHERE tenant = ${tenant} AND (status = 'open' OR resolved_at > now() - interval '24 hours')
      ORDER BY opened_at DESC
-     LIMIT 20000`);
+     LIMIT 20000`,
+  );
 
 /**
  * Each projection's health, measured as the projector's lag monitor does: its checkpoint against
@@ -105,7 +141,9 @@ export const readTicketsSnapshot = (sql: Sql, tenant: string) =>
  * every tenant (the lag is the platform's). Its position is stamped by the hub (a measured view).
  */
 export async function readSystemSnapshot(sql: Sql, tenant: string): Promise<ViewSnapshot<'system'>> {
-  const rows = await sql<{ projection: string; position: number; head: number; lag_seconds: number | null }[]>`
+  const rows = await sql<
+    { projection: string; position: number; head: number; lag_seconds: number | null }[]
+  >`
     WITH head AS (SELECT coalesce(max(position), 0) AS head FROM events)
     SELECT c.projection, c.position, head.head,
            (SELECT extract(epoch FROM now() - e.recorded_at)::float8 FROM events e

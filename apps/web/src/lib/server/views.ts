@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { TenantId, viewRowKey, type ViewDelta, type ViewName, type ViewRows, type ViewSnapshot } from '@pulse/events';
+import {
+  TenantId,
+  viewRowKey,
+  type ViewDelta,
+  type ViewName,
+  type ViewRows,
+  type ViewSnapshot,
+} from '@pulse/events';
 import type { Sql } from '@pulse/platform';
 import {
   readAlertCountsSnapshot,
