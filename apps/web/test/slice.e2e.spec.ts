@@ -15,7 +15,16 @@ import {
   type TestBus,
   type TestDatabase,
 } from '@pulse/testkit';
-import { FleetPage, launchChromium, stackEnv, startWeb, viewports, type WebApp } from './web-harness.ts';
+import {
+  AlertsPage,
+  FleetPage,
+  launchChromium,
+  screenshot,
+  stackEnv,
+  startWeb,
+  viewports,
+  type WebApp,
+} from './web-harness.ts';
 
 let db: TestDatabase, bus: TestBus, web: WebApp, browser: Browser, ingest: AppProcess, projector: AppProcess;
 let ingestUrl: string, key: string;
@@ -92,4 +101,48 @@ it('a heartbeat for a new machine appears on the open /fleet page within 2 s, wi
   expect(navigations).toEqual([]);
   await fleet.screenshot('slice-fleet');
   await page.close();
+});
+
+it('an alert raised over HTTP shows on /alerts; acknowledging it goes through the write side and back', async () => {
+  const page = await browser.newPage({ viewport: viewports.laptop });
+  const alerts = await new AlertsPage(page, web.baseUrl).open();
+  const raised = {
+    id: randomUUID(),
+    type: 'alert.raised',
+    occurredAt: new Date().toISOString(),
+    source: 'webhook:wazuh',
+    data: {
+      fingerprint: 'wazuh-5710-db-01',
+      source: 'wazuh',
+      severity: 'critical',
+      title: 'sshd: brute force trying to get access',
+      machineId: 'db-01',
+    },
+  };
+  expect((await post(raised)).status).toBe(202);
+  await alerts.waitForRow('wazuh-5710-db-01', 'open', 3_000);
+
+  // Two technicians open the acknowledge dialog on the same open alert; bia sends first.
+  const other = await browser.newPage({ viewport: viewports.laptop });
+  const late = await new AlertsPage(other, web.baseUrl).open();
+  await late.waitForRow('wazuh-5710-db-01', 'open');
+  const row = alerts.row('wazuh-5710-db-01');
+  const lateRow = late.row('wazuh-5710-db-01');
+  await row.getByRole('button', { name: 'Acknowledge' }).click();
+  await lateRow.getByRole('button', { name: 'Acknowledge' }).click();
+
+  await page.getByTestId('action-dialog').locator('input').fill('bia');
+  await page.getByTestId('send').click();
+  await row.locator('[data-outcome="done"]').waitFor({ timeout: 5_000 });
+  expect(await row.getAttribute('data-state')).toBe('acknowledged');
+  expect(await row.textContent()).toMatch(/acknowledged by bia/);
+
+  // carla's acknowledge reaches the write side second: a conflict that names who acted first.
+  await other.getByTestId('action-dialog').locator('input').fill('carla');
+  await other.getByTestId('send').click();
+  await lateRow.locator('[data-outcome="conflict"]').waitFor({ timeout: 5_000 });
+  expect(await lateRow.locator('[data-outcome="conflict"]').textContent()).toMatch(/^bia acted first/);
+  await screenshot(other, 'slice-alerts-conflict');
+  await screenshot(page, 'slice-alerts');
+  await Promise.all([page.close(), other.close()]);
 });
