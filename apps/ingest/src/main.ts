@@ -24,6 +24,7 @@ import { InboxLag } from './adapters/inbox-lag.ts';
 import { InboxPublisher } from './adapters/inbox-publisher.ts';
 import { IngestMetrics } from './adapters/metrics.ts';
 import { Readiness } from './adapters/readiness.ts';
+import { RecorderStore } from './adapters/recorder-store.ts';
 import { createHttpServer } from './edge/http-server.ts';
 import { CommandListener } from './edge/nats/command-listener.ts';
 import { recordBatch } from './recorder/record-batch.ts';
@@ -71,10 +72,20 @@ await runMain(async () => {
   log.info({ roles: [...settings.INGEST_ROLES], port }, `ingest listening on http://${host}:${port}`);
 
   let recorder: Recorder | undefined;
+  let recorderStore: RecorderStore | undefined;
   if (settings.INGEST_ROLES.has('recorder')) {
+    // The recorder's own pool, which it can replace if PostgreSQL strands it (recorder-store.ts).
+    recorderStore = new RecorderStore(
+      () => {
+        const own = createSql(settings.DATABASE_URL, { name: 'pulse-recorder' });
+        return { store: new PostgresEventStore(own), close: () => own.end({ timeout: 1 }) };
+      },
+      settings.RECORDER_APPEND_TIMEOUT_MS,
+      log,
+    );
     const deps = {
       names,
-      store,
+      store: recorderStore,
       deadLetters: new DeadLetters(js, names),
       notifier: new CommittedNotifier(nc, names),
       metrics,
@@ -99,13 +110,15 @@ await runMain(async () => {
     commands.start();
   }
 
+  survivePostgresSocketBug(log, () => recorderStore?.renew('postgres.js lost a reserved connection'));
+
   // Stop taking requests first, then let the batch in hand finish, then flush NATS and SQL.
   onShutdown(log, [
     ['http', () => app.close()],
     ['commands', () => commands?.stop()],
     ['recorder', () => recorder?.stop()],
     ['nats', () => nc.drain()],
-    ['postgres', () => sql.end({ timeout: 5 })],
+    ['postgres', () => Promise.all([sql.end({ timeout: 5 }), recorderStore?.close()])],
   ]);
 });
 
@@ -145,6 +158,24 @@ function watchNats(nc: NatsConnection, log: Logger): void {
         log.warn({ nats: s }, `NATS ${s.type}`);
     }
   })().catch(() => {});
+}
+
+/**
+ * postgres.js throws from a timer, outside any promise, when PostgreSQL ends a reserved
+ * connection under it (porsager/postgres #1208: `socket.write` on a closed socket), so a database
+ * restart would kill the recorder. That one error is survived by renewing the recorder's pool
+ * (its appends in flight fail and their batches come back); any other uncaught error is fatal.
+ */
+function survivePostgresSocketBug(log: Logger, renew: () => void): void {
+  process.on('uncaughtException', (err) => {
+    if (err instanceof TypeError && /postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? '')) {
+      log.error({ err }, 'postgres.js lost a connection outside a query; renewing the pool');
+      renew();
+      return;
+    }
+    log.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
 }
 
 /** Bad input must never take the process down; a promise nobody awaited is logged, not fatal. */

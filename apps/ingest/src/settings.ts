@@ -49,6 +49,8 @@ export const IngestSettings = CommonSettings.extend({
   RECORDER_RETRY_DELAY_MS: Int(0, 600_000, 2000),
   /** Most events the recorder appends in one transaction. */
   RECORDER_APPEND_MAX_EVENTS: Int(1, 50_000, 2000),
+  /** An append that takes longer counts as failed (its batch comes back) and the pool is renewed. */
+  RECORDER_APPEND_TIMEOUT_MS: Int(500, 600_000, 15_000),
   /** Appends the recorder keeps in flight at once, each for its own share of the streams. */
   RECORDER_APPEND_LANES: Int(1, 16, 3),
 });

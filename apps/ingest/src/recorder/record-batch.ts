@@ -9,7 +9,7 @@ import { planBatch, type ToDeadLetter, type ToRecord } from '../domain/record-pl
 
 export interface RecordBatchDeps {
   names: BusNames;
-  store: EventStore;
+  store: Pick<EventStore, 'appendMany'>;
   deadLetters: DeadLetters;
   notifier: CommittedNotifier;
   metrics: IngestMetrics;
