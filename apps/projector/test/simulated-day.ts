@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { defaultOnboardingSteps, streamName } from '@pulse/events';
+import { catalog, defaultOnboardingSteps, isEventType, streamName } from '@pulse/events';
 import type { NewEvent } from '@pulse/eventstore';
 
 /**
@@ -51,7 +51,7 @@ export function simulatedDay(o: DayOptions = {}): NewEvent[] {
         tenant,
         stream: streamName(category, tenant, id),
         occurredAt: new Date(t).toISOString(),
-        schemaVersion: 1,
+        schemaVersion: isEventType(type) ? catalog[type].version : 1,
         data,
       },
     });

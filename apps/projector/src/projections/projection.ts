@@ -54,6 +54,47 @@ export interface Projection<K extends string = string> {
   apply(tx: TransactionSql, batch: CheckedBatch, tables: Tables<K>): Promise<ViewDelta[]>;
   /** Called after each committed batch (the reactions process manager wakes its outbox here). */
   afterCommit?: () => void;
+  /** The rebuild path: the same evolve over rows kept in memory, written in large flushes. */
+  rebuilder?: (ctx: RebuildContext) => Rebuilder;
+}
+
+/** What a rebuild reads once up front: the settings a fold depends on. */
+export interface RebuildContext {
+  funnelSteps: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * A rebuild owns its shadow tables, so it need not load a row it has already seen: it folds every
+ * batch into rows held in memory (the same pure evolve as the live path) and writes the rows that
+ * changed every so often (while folding goes on).
+ */
+export interface Rebuilder {
+  fold(batch: CheckedBatch): void;
+  flush(tx: TransactionSql, tables: Tables): Promise<void>;
+  /** Once, after the last flush: tables derived from the rows (counts, rollups). */
+  finish?(tx: TransactionSql, tables: Tables, position: number): Promise<void>;
+}
+
+/** Rows changed since the last take, keyed; `take` hands them over and starts afresh. */
+export class Dirty<R> {
+  private changed = new Map<string, R>();
+  set(key: string, row: R): void {
+    this.changed.set(key, row);
+  }
+  take(): R[] {
+    const rows = [...this.changed.values()];
+    this.changed = new Map();
+    return rows;
+  }
+}
+
+/** Runs a write over rows in chunks, so no statement carries more than `size` rows. */
+export async function inChunks<R>(
+  rows: R[],
+  size: number,
+  write: (chunk: R[]) => Promise<unknown>,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) await write(rows.slice(i, i + size));
 }
 
 /** The live tables, or their shadows for a rebuild. */

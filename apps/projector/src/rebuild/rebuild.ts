@@ -1,8 +1,15 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { EventStore } from '@pulse/eventstore';
 import type { RecordedEvent } from '@pulse/events';
-import { ensureCheckpoint } from '../adapters/checkpoints.ts';
-import { checkBatch, commitBatch, tablesOf, type Projection } from '../projections/projection.ts';
+import { claimCheckpoint, ensureCheckpoint, storeCheckpoint } from '../adapters/checkpoints.ts';
+import { loadFunnelSteps } from '../projections/funnel/funnel.projection.ts';
+import {
+  checkBatch,
+  commitBatch,
+  tablesOf,
+  type Projection,
+  type Rebuilder,
+} from '../projections/projection.ts';
 
 export interface RebuildProgress {
   position: number;
@@ -20,6 +27,8 @@ export interface RebuildOptions {
   onProgress?: (p: RebuildProgress) => void;
   /** How often progress is reported, in ms. */
   progressMs?: number;
+  /** Events folded in memory between two writes of the changed rows. */
+  flushEvery?: number;
 }
 
 export interface RebuildResult {
@@ -59,7 +68,45 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
       phase,
     });
   };
-  // Read the next batch while the current one commits: reading and folding overlap.
+  // Projections with a rebuilder fold in memory and write every `flushEvery` events; the others
+  // commit batch by batch like the live path.
+  const tenants = await sql<{ tenant: string }[]>`SELECT DISTINCT tenant FROM projector_tenant_settings`;
+  const ctx = {
+    funnelSteps: await loadFunnelSteps(
+      sql,
+      tenants.map((t) => t.tenant),
+    ),
+  };
+  const builders = projections.map((p) => ({ p, b: p.rebuilder?.(ctx) }));
+  const inMemory = builders.filter((x): x is { p: Projection; b: Rebuilder } => x.b !== undefined);
+  const batched = builders.filter((x) => x.b === undefined).map((x) => x.p);
+  const flushEvery = o.flushEvery ?? 200_000;
+  let flushedAt = 0;
+  let sinceFlush = 0;
+  let flushing: Promise<void> = Promise.resolve();
+  // Each flush writes the rows changed so far, with the in-memory projections' checkpoints, in one
+  // transaction; it runs while folding goes on, one flush at a time. A row that changes again
+  // meanwhile may be written early: the next flush writes it again, and a crashed rebuild starts over.
+  const flush = (position: number, last: boolean) => {
+    const writes = inMemory.map(({ p, b }) => ({ p, b, t: tablesOf(p, true) }));
+    const from = flushedAt;
+    flushedAt = position;
+    const previous = flushing;
+    flushing = previous.then(() =>
+      sql
+        .begin(async (tx) => {
+          for (const w of writes) {
+            await claimCheckpoint(tx, rebuildCheckpoint(w.p), from);
+            await w.b.flush(tx, w.t);
+            if (last) await w.b.finish?.(tx, w.t, position);
+            await storeCheckpoint(tx, rebuildCheckpoint(w.p), position);
+          }
+        })
+        .then(() => undefined),
+    );
+    return flushing;
+  };
+  // Read the next batch while the current one folds: reading and folding overlap.
   let next: Promise<RecordedEvent[]> = store.readAll({ fromPosition: from, limit: batchSize });
   for (;;) {
     const batch = await next;
@@ -67,13 +114,21 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     const last = batch[batch.length - 1]!.position;
     next = store.readAll({ fromPosition: last, limit: batchSize });
     const checked = checkBatch(batch);
+    for (const { b } of inMemory) b.fold(checked);
     await Promise.all(
-      projections.map((p) =>
+      batched.map((p) =>
         commitBatch(sql, p, checked, from, { checkpoint: rebuildCheckpoint(p), tables: tablesOf(p, true) }),
       ),
     );
     from = last;
     events += batch.length;
+    sinceFlush += batch.length;
+    if (sinceFlush >= flushEvery) {
+      sinceFlush = 0;
+      // At most one flush in flight: wait for the previous one before taking more rows.
+      await flushing;
+      void flush(from, false).catch(() => {});
+    }
     if (performance.now() - lastReport >= (o.progressMs ?? 1000)) {
       lastReport = performance.now();
       report('replaying');
@@ -81,6 +136,9 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     // A short batch: everything visible is replayed; the swap takes the rest under lock.
     if (batch.length < batchSize) break;
   }
+  await flushing;
+  await flush(from, true);
+  for (const p of projections) await addSecondaryIndexes(sql, p);
   report('swapping');
   from = await swap(sql, store, projections, from, batchSize);
   report('done');
@@ -88,16 +146,44 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   return { events, position: from, seconds, eventsPerSecond: Math.round(events / Math.max(seconds, 1e-3)) };
 }
 
+/**
+ * A shadow of each table with its columns, defaults, checks and primary key (the upserts need it),
+ * but not its other indexes: building those once after the bulk load is far cheaper than keeping
+ * them up to date row by row (see addSecondaryIndexes).
+ */
 async function createShadow(sql: Sql, p: Projection): Promise<void> {
   await sql.begin(async (tx) => {
     for (const table of Object.values(p.tables)) {
       const shadow = `${table}_rebuild`;
       await tx`DROP TABLE IF EXISTS ${tx(shadow)}`;
-      await tx`CREATE TABLE ${tx(shadow)} (LIKE ${tx(table)} INCLUDING ALL)`;
+      await tx`CREATE TABLE ${tx(shadow)} (LIKE ${tx(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`;
+      const [pk] = await tx<{ columns: string[] }[]>`
+        SELECT array_agg(a.attname ORDER BY k.ord)::text[] AS columns
+        FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid
+        CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k (attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+        WHERE t.relname = ${table} AND t.relnamespace = 'public'::regnamespace AND x.indisprimary`;
+      if (pk?.columns?.length) await tx`ALTER TABLE ${tx(shadow)} ADD PRIMARY KEY (${tx(pk.columns)})`;
     }
     await tx`DELETE FROM projection_checkpoints WHERE projection = ${rebuildCheckpoint(p)}`;
     await tx`INSERT INTO projection_checkpoints (projection, position) VALUES (${rebuildCheckpoint(p)}, 0)`;
   });
+}
+
+/** Builds the live tables' other indexes on the shadows, before the swap (outside its lock). */
+async function addSecondaryIndexes(sql: Sql, p: Projection): Promise<void> {
+  for (const table of Object.values(p.tables)) {
+    const defs = await sql<{ name: string; def: string }[]>`
+      SELECT i.relname AS name, pg_get_indexdef(i.oid) AS def FROM pg_index x
+      JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+      WHERE t.relname = ${table} AND t.relnamespace = 'public'::regnamespace AND NOT x.indisprimary`;
+    for (const { name, def } of defs) {
+      // The live definition, unnamed (PostgreSQL picks a free name) and on the shadow.
+      await sql.unsafe(
+        def.replace(` INDEX ${name} ON public.${table} `, ` INDEX ON public.${table}_rebuild `),
+      );
+    }
+  }
 }
 
 /** Catches the shadows up under the live checkpoints' locks and swaps them in; returns the position. */

@@ -1,7 +1,7 @@
 import type { TransactionSql } from 'postgres';
 import type { AlertCountView, ViewDelta } from '@pulse/events';
 import { foldKeyed, rowKey, type Keyed } from '../keyed-fold.ts';
-import { deltasByTenant, type CheckedBatch, type Projection } from '../projection.ts';
+import { deltasByTenant, Dirty, inChunks, type CheckedBatch, type Projection } from '../projection.ts';
 import {
   countChanges,
   evolve,
@@ -37,6 +37,30 @@ export const alertsProjection: Projection<keyof typeof alertTables> = {
       ...deltasByTenant('alerts', rows, batch.position, toAlertView),
       ...(deltasByTenant('alert_counts', counts, batch.position, ({ tenant: _t, ...c }) => c) as ViewDelta[]),
     ];
+  },
+  rebuilder() {
+    let rows = new Map<string, AlertRow>();
+    const dirty = new Dirty<AlertRow>();
+    return {
+      fold(batch) {
+        const events = alertEvents(batch);
+        if (events.length === 0) return;
+        const folded = foldKeyed(rows, events, evolve);
+        rows = folded.rows;
+        for (const c of folded.changed) dirty.set(c.key, c.after);
+      },
+      flush: (tx, t) => inChunks(dirty.take(), 5000, (c) => upsertAlerts(tx, c, t.alerts!)),
+      async finish(tx, t, position) {
+        await tx`DELETE FROM ${tx(t.counts!)}`;
+        for (const dimension of ['severity', 'source'] as const) {
+          await tx`
+            INSERT INTO ${tx(t.counts!)} (tenant, dimension, key, open, acknowledged, resolved, position)
+            SELECT tenant, ${dimension}, ${tx(dimension)}, count(*) FILTER (WHERE state = 'open'),
+                   count(*) FILTER (WHERE state = 'acknowledged'), count(*) FILTER (WHERE state = 'resolved'), ${position}::bigint
+            FROM ${tx(t.alerts!)} GROUP BY tenant, ${tx(dimension)}`;
+        }
+      },
+    };
   },
 };
 
@@ -177,5 +201,11 @@ async function applyCounts(
     ON CONFLICT (tenant, dimension, key) DO UPDATE SET open = c.open + excluded.open,
       acknowledged = c.acknowledged + excluded.acknowledged, resolved = c.resolved + excluded.resolved,
       position = excluded.position
-    RETURNING tenant, dimension, key, open, acknowledged, resolved`;
+    RETURNING tenant, dimension, key, open, acknowledged, resolved`.then(async (rows) => {
+    // No alert left in a severity or source: no row, as a group-by of the alerts would have none.
+    if (rows.some((r) => r.open + r.acknowledged + r.resolved === 0)) {
+      await tx`DELETE FROM ${tx(table)} WHERE open + acknowledged + resolved = 0`;
+    }
+    return rows;
+  });
 }

@@ -188,6 +188,8 @@ function seen(signals: FleetRow['signals'], kind: SignalKind, at: string): Fleet
  */
 export function staleSignals(row: Pick<FleetRow, 'status' | 'signals'>): SignalKind[] {
   const kinds = (Object.keys(row.signals) as SignalKind[]).sort();
+  // One signal is never stale next to itself (the common case: agent heartbeats only).
+  if (row.status === 'online' && kinds.length < 2) return [];
   if (row.status !== 'online') return kinds;
   const newest = Math.max(...kinds.map((k) => Date.parse(row.signals[k]!)));
   return kinds.filter((k) => newest - Date.parse(row.signals[k]!) >= STALE_SIGNAL_AFTER_MS);

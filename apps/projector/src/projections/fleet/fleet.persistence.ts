@@ -136,7 +136,27 @@ export async function applyRollups(
     ON CONFLICT (tenant, customer, site) DO UPDATE SET
       online = r.online + excluded.online, overdue = r.overdue + excluded.overdue,
       offline = r.offline + excluded.offline, total = r.total + excluded.total, position = excluded.position
-    RETURNING tenant, customer, site, online, overdue, offline, total`;
+    RETURNING tenant, customer, site, online, overdue, offline, total`.then(async (rows) => {
+    // A customer/site with no machine left has no row, as a group-by of the machines would have none.
+    if (rows.some((r) => r.total === 0)) await tx`DELETE FROM ${tx(table)} WHERE total = 0`;
+    return rows;
+  });
+}
+
+/** The rollups as a group-by of the machines: what the incremental sums add up to. */
+export async function rebuildRollups(
+  tx: Db,
+  machines: string,
+  table: string,
+  position: number,
+): Promise<void> {
+  await tx`DELETE FROM ${tx(table)}`;
+  await tx`
+    INSERT INTO ${tx(table)} (tenant, customer, site, online, overdue, offline, total, position)
+    SELECT tenant, coalesce(customer, ''), coalesce(site, ''), count(*) FILTER (WHERE status = 'online'),
+           count(*) FILTER (WHERE status = 'overdue'), count(*) FILTER (WHERE status = 'offline'), count(*), ${position}::bigint
+    FROM ${tx(machines)} WHERE decommissioned_at IS NULL
+    GROUP BY 1, 2, 3`;
 }
 
 function iso(d: Date | null): string | null {

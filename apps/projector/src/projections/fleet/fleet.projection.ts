@@ -1,12 +1,13 @@
 import type { FleetRollupView, ViewDelta } from '@pulse/events';
-import { deltasByTenant, type Projection } from '../projection.ts';
+import { deltasByTenant, Dirty, inChunks, type Projection } from '../projection.ts';
 import { toMachineView, type FleetRow } from './fleet.evolve.ts';
-import { fold, prepareBatch, touchedMachines } from './fleet.fold.ts';
+import { fleetKey, fold, prepareBatch, touchedMachines, type InventoryRow } from './fleet.fold.ts';
 import {
   applyRollups,
   FLEET,
   fleetTables,
   loadMachines,
+  rebuildRollups,
   upsertInventories,
   upsertMachines,
 } from './fleet.persistence.ts';
@@ -30,6 +31,28 @@ export const fleetProjection: Projection<keyof typeof fleetTables> = {
     await upsertInventories(tx, inventories, t.inventory);
     const rollupRows = await applyRollups(tx, rollups, batch.position, t.rollups);
     return [...fleetDeltas(changed, batch.position), ...rollupDeltas(rollupRows, batch.position)];
+  },
+  rebuilder() {
+    let rows = new Map<string, FleetRow>();
+    const machines = new Dirty<FleetRow>();
+    const inventories = new Dirty<InventoryRow>();
+    return {
+      fold(batch) {
+        const prepared = prepareBatch(batch);
+        if (prepared.events.length === 0) return;
+        const folded = fold(rows, prepared);
+        rows = folded.rows;
+        for (const r of folded.changed) machines.set(fleetKey(r.tenant, r.machineId), r);
+        for (const i of folded.inventories) inventories.set(fleetKey(i.tenant, i.machineId), i);
+      },
+      async flush(tx, t) {
+        const m = machines.take();
+        const i = inventories.take();
+        await inChunks(m, 5000, (c) => upsertMachines(tx, c, t.machines!));
+        await inChunks(i, 1000, (c) => upsertInventories(tx, c, t.inventory!));
+      },
+      finish: (tx, t, position) => rebuildRollups(tx, t.machines!, t.rollups!, position),
+    };
   },
 };
 

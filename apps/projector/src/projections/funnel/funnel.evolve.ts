@@ -179,7 +179,8 @@ export function applyJourneyChange(
   }
   return {
     ...funnel,
-    steps: derive(rows, histograms),
+    // Conversions and percentiles are derived once per batch (withDerived), not per event.
+    steps: rows,
     histograms,
     started,
     completed,
@@ -201,7 +202,11 @@ function toAbandoned(j: JourneyRow): AbandonedJourney {
   };
 }
 
-/** Conversions and phase timings from the counts and histograms. */
+/** The funnel with its conversions and phase timings computed from its counts and histograms. */
+export function withDerived(funnel: FunnelRow): FunnelRow {
+  return { ...funnel, steps: derive(funnel.steps, funnel.histograms) };
+}
+
 function derive(rows: FunnelStepView[], histograms: Record<string, Histogram>): FunnelStepView[] {
   const first = rows[0]?.reached ?? 0;
   return rows.map((r, i) => {

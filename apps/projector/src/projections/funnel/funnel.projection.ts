@@ -1,7 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { defaultOnboardingSteps, type KnownRecordedEvent } from '@pulse/events';
 import { rowKey } from '../keyed-fold.ts';
-import { deltasByTenant, type Projection } from '../projection.ts';
+import { deltasByTenant, Dirty, inChunks, type Projection } from '../projection.ts';
 import {
   applyJourneyChange,
   cohortsOf,
@@ -9,6 +9,7 @@ import {
   evolveJourney,
   journeyIdOf,
   toFunnelView,
+  withDerived,
   type FunnelRow,
   type JourneyRow,
 } from './funnel.evolve.ts';
@@ -44,6 +45,33 @@ export const funnelProjection: Projection<keyof typeof funnelTables> = {
     await upsertFunnels(tx, changedFunnels, t.funnel);
     return deltasByTenant('funnel', changedFunnels, batch.position, toFunnelView);
   },
+  rebuilder(ctx) {
+    const journeys = new Map<string, JourneyRow>();
+    const funnels = new Map<string, FunnelRow>();
+    const dirtyJourneys = new Dirty<JourneyRow>();
+    const dirtyFunnels = new Dirty<FunnelRow>();
+    return {
+      fold(batch) {
+        const events = batch.events.filter((e) => journeyIdOf(e) !== undefined);
+        if (events.length === 0) return;
+        const folded = foldFunnel(journeys, funnels, events, ctx.funnelSteps);
+        for (const j of folded.journeys) {
+          journeys.set(rowKey(j.tenant, j.journeyId), j);
+          dirtyJourneys.set(rowKey(j.tenant, j.journeyId), j);
+        }
+        for (const f of folded.funnels) {
+          funnels.set(rowKey(f.tenant, f.cohort), f);
+          dirtyFunnels.set(rowKey(f.tenant, f.cohort), f);
+        }
+      },
+      async flush(tx, t) {
+        const j = dirtyJourneys.take();
+        const f = dirtyFunnels.take();
+        await inChunks(j, 5000, (c) => upsertJourneys(tx, c, t.journeys!));
+        await inChunks(f, 1000, (c) => upsertFunnels(tx, c, t.funnel!));
+      },
+    };
+  },
 };
 
 /** Folds onboarding events into journeys and their cohorts' funnels. Pure; the maps given are left as they were. */
@@ -76,7 +104,7 @@ export function foldFunnel(
   }
   return {
     journeys: [...changedJ].map((k) => journeys.get(k)!),
-    funnels: [...changedF].map((k) => funnels.get(k)!),
+    funnels: [...changedF].map((k) => withDerived(funnels.get(k)!)),
   };
 }
 

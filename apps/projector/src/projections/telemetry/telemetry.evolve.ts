@@ -32,6 +32,17 @@ export interface Sample {
   position: number;
 }
 
+/** Bucket starts repeat a lot (every point of a minute shares one): format each once. */
+const bucketIso = new Map<number, string>();
+function isoOf(ms: number): string {
+  let iso = bucketIso.get(ms);
+  if (iso === undefined) {
+    if (bucketIso.size > 100_000) bucketIso.clear();
+    bucketIso.set(ms, (iso = new Date(ms).toISOString()));
+  }
+  return iso;
+}
+
 /** Every point of a telemetry.sampled event, once per resolution, keyed by its bucket. */
 export function samplesOf(event: KnownRecordedEvent): Sample[] {
   if (event.type !== 'telemetry.sampled') return [];
@@ -39,9 +50,11 @@ export function samplesOf(event: KnownRecordedEvent): Sample[] {
   const out: Sample[] = [];
   for (const p of event.data.points) {
     const t = Date.parse(p.at);
+    // Times compare as ISO strings of one format (toISOString's), so normalise each once here.
+    const at = p.at.length === 24 && p.at[19] === '.' && p.at[23] === 'Z' ? p.at : new Date(t).toISOString();
     for (const resolution of ['1m', '1h'] as const) {
       const size = RESOLUTIONS[resolution];
-      const bucketStart = new Date(t - (((t % size) + size) % size)).toISOString();
+      const bucketStart = isoOf(t - (((t % size) + size) % size));
       out.push({
         key: `${event.tenant}\u0000${subject}\u0000${p.metric}\u0000${resolution}\u0000${bucketStart}`,
         tenant: event.tenant,
@@ -50,7 +63,7 @@ export function samplesOf(event: KnownRecordedEvent): Sample[] {
         resolution,
         bucketStart,
         value: p.value,
-        at: new Date(p.at).toISOString(),
+        at,
         unit: p.unit ?? null,
         position: event.position,
       });
@@ -81,7 +94,8 @@ export function addSample(row: TelemetryRow | undefined, s: Sample): TelemetryRo
       position: s.position,
     };
   }
-  const later = Date.parse(s.at) >= Date.parse(row.lastAt);
+  // Both are toISOString's format, where string order is time order.
+  const later = s.at >= row.lastAt;
   return {
     ...row,
     min: Math.min(row.min, s.value),

@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
-import { deltasByTenant, type Projection } from '../projection.ts';
+import { deltasByTenant, Dirty, inChunks, type Projection } from '../projection.ts';
 import { addSample, samplesOf, toTelemetryView, type Sample, type TelemetryRow } from './telemetry.evolve.ts';
 
 export const TELEMETRY = 'telemetry';
@@ -21,6 +21,22 @@ export const telemetryProjection: Projection<keyof typeof telemetryTables> = {
     const rows = foldSamples(await loadBuckets(tx, samples, t.rollups), samples);
     await upsertBuckets(tx, rows, t.rollups);
     return deltasByTenant('telemetry', rows, batch.position, toTelemetryView);
+  },
+  rebuilder() {
+    const rows = new Map<string, TelemetryRow>();
+    const dirty = new Dirty<TelemetryRow>();
+    return {
+      fold(batch) {
+        for (const event of batch.events) {
+          for (const s of samplesOf(event)) {
+            const row = addSample(rows.get(s.key), s);
+            rows.set(s.key, row);
+            dirty.set(s.key, row);
+          }
+        }
+      },
+      flush: (tx, t) => inChunks(dirty.take(), 10_000, (c) => upsertBuckets(tx, c, t.rollups!)),
+    };
   },
 };
 

@@ -1,7 +1,14 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { TicketOrigin } from '@pulse/events';
 import { foldKeyed, rowKey, type Keyed } from '../keyed-fold.ts';
-import { deltasByTenant, withoutTenant, type Projection } from '../projection.ts';
+import {
+  deltasByTenant,
+  Dirty,
+  inChunks,
+  withoutTenant,
+  type CheckedBatch,
+  type Projection,
+} from '../projection.ts';
 import {
   evolve,
   ticketIdOf,
@@ -23,15 +30,7 @@ export const ticketsProjection: Projection<keyof typeof ticketTables> = {
   name: TICKETS,
   tables: ticketTables,
   async apply(tx, batch, t) {
-    const events: Keyed[] = [];
-    const timeline: TimelineRow[] = [];
-    for (const event of batch.events) {
-      const id = ticketIdOf(event);
-      if (id === undefined) continue;
-      events.push({ key: rowKey(event.tenant, id), event });
-      const entry = timelineEntry(event);
-      if (entry) timeline.push(entry);
-    }
+    const { events, timeline } = ticketEvents(batch);
     if (events.length === 0) return [];
     const { changed, rows: all } = foldKeyed(await loadTickets(tx, events, t.tickets), events, evolve);
     const rows = changed.map((c) => c.after);
@@ -44,7 +43,42 @@ export const ticketsProjection: Projection<keyof typeof ticketTables> = {
       ...deltasByTenant('ticket_timeline', kept, batch.position, withoutTenant),
     ];
   },
+  rebuilder() {
+    let rows = new Map<string, TicketRow>();
+    const tickets = new Dirty<TicketRow>();
+    let entries: TimelineRow[] = [];
+    return {
+      fold(batch) {
+        const { events, timeline } = ticketEvents(batch);
+        if (events.length === 0) return;
+        const folded = foldKeyed(rows, events, evolve);
+        rows = folded.rows;
+        for (const c of folded.changed) tickets.set(c.key, c.after);
+        entries.push(...timeline.filter((e) => rows.has(rowKey(e.tenant, e.ticketId))));
+      },
+      async flush(tx, t) {
+        const changed = tickets.take();
+        const added = entries;
+        entries = [];
+        await inChunks(changed, 5000, (c) => upsertTickets(tx, c, t.tickets!));
+        await inChunks(added, 5000, (c) => insertTimeline(tx, c, t.timeline!));
+      },
+    };
+  },
 };
+
+function ticketEvents(batch: CheckedBatch): { events: Keyed[]; timeline: TimelineRow[] } {
+  const events: Keyed[] = [];
+  const timeline: TimelineRow[] = [];
+  for (const event of batch.events) {
+    const id = ticketIdOf(event);
+    if (id === undefined) continue;
+    events.push({ key: rowKey(event.tenant, id), event });
+    const entry = timelineEntry(event);
+    if (entry) timeline.push(entry);
+  }
+  return { events, timeline };
+}
 
 interface TicketRecord {
   tenant: string;

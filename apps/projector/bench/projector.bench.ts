@@ -1,0 +1,213 @@
+/**
+ * `npm run bench:projector`: the projector's two figures on this machine.
+ *
+ * 1. Cold rebuild: about 1M mixed events of a simulated day (heartbeats, RMM check-ins,
+ *    telemetry batches, alerts, onboarding journeys, tickets) appended to a fresh database, then
+ *    every read model rebuilt from the whole log (the same code as `npm run projector -- rebuild all`).
+ * 2. Live lag: the projector process following a steady 5,000 events/s; lag is the time from an
+ *    append's commit to the first delta of each view it touches that carries a position at or
+ *    past it (p50/p99 over every append × view).
+ *
+ * Settings: BENCH_EVENTS (default 1,000,000), BENCH_LIVE_S (30), BENCH_RATE (5000 events/s).
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import postgres from 'postgres';
+import { busNames, type ViewDelta } from '@pulse/events';
+import { PostgresEventStore, type NewEvent } from '@pulse/eventstore';
+import { connectNats, createSql, migrate, provisionBus, deleteBus } from '@pulse/platform';
+import { startApp } from '@pulse/testkit';
+import { ensureServices, withDatabase } from '../../../scripts/services.ts';
+import { readModels } from '../src/projections/read-models.ts';
+import { rebuild } from '../src/rebuild/rebuild.ts';
+import { simulatedDay } from '../test/simulated-day.ts';
+
+const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const LIVE_S = Number(process.env.BENCH_LIVE_S ?? 30);
+const RATE = Number(process.env.BENCH_RATE ?? 5000);
+const log = (m: string) => console.log(`[bench:projector] ${m}`);
+
+const services = await ensureServices(log);
+const dbName = `pulse_bench_projector_${randomBytes(3).toString('hex')}`;
+const admin = postgres(withDatabase(services.postgresServerUrl, 'postgres'), { max: 1, onnotice: () => {} });
+await admin`CREATE DATABASE ${admin(dbName)}`;
+const url = withDatabase(services.postgresServerUrl, dbName);
+await migrate(url);
+const sql = createSql(url, { max: 12, name: 'pulse-bench' });
+const store = new PostgresEventStore(sql);
+const prefix = `b${randomBytes(3).toString('hex')}`;
+const names = busNames(prefix);
+const nc = await connectNats(services.natsUrl, 'pulse-bench');
+await provisionBus(nc, names);
+
+try {
+  // --- 1. Cold rebuild over ~1M mixed events --------------------------------------------------
+  // Scale a simulated day until it holds the target: 2 tenants, heartbeats every 5 minutes.
+  const perTenant = Math.max(10, Math.round((TARGET_EVENTS / 1_000_000) * 800));
+  let t = performance.now();
+  const day = simulatedDay({
+    seed: 42,
+    tenants: ['acme', 'zeta'],
+    machinesPerTenant: perTenant,
+    heartbeatS: 300,
+    telemetryShare: 0.1,
+    alertsPerHour: Math.round(perTenant * 1.2),
+    journeysPerHour: Math.round(perTenant / 4),
+    ticketsPerHour: Math.round(perTenant / 8),
+  });
+  const mix = new Map<string, number>();
+  for (const e of day) mix.set(e.type, (mix.get(e.type) ?? 0) + 1);
+  log(
+    `generated ${day.length.toLocaleString('en')} events in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+  log(
+    `mix: ${[...mix]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  t = performance.now();
+  for (let i = 0; i < day.length; i += 5000) await store.appendMany(day.slice(i, i + 5000));
+  log(`appended in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  await sql`VACUUM ANALYZE events`;
+
+  const result = await rebuild({
+    sql,
+    store,
+    projections: readModels,
+    batchSize: 5000,
+    progressMs: 5000,
+    onProgress: (p) =>
+      log(
+        `  rebuild ${p.phase}: ${p.events.toLocaleString('en')} events, ${p.eventsPerSecond.toLocaleString('en')} events/s`,
+      ),
+  });
+  log(
+    `COLD REBUILD (all read models): ${result.events.toLocaleString('en')} events in ${result.seconds.toFixed(1)} s = ` +
+      `${result.eventsPerSecond.toLocaleString('en')} events/s (target ≥ 50,000)`,
+  );
+  const day2 = day.length;
+  day.length = 0;
+
+  // --- 2. Live lag at a steady rate ----------------------------------------------------------
+  const projector = startApp('projector', {
+    DATABASE_URL: url,
+    NATS_URL: services.natsUrl,
+    NATS_PREFIX: prefix,
+    PROJECTOR_METRICS_PORT: '0',
+    LOG_LEVEL: 'warn',
+    // The simulated day is in the past: keep the absence manager and timers from acting on it.
+    PULSE_OFFLINE_AFTER_S: '1000000000',
+    PULSE_OVERDUE_AFTER_S: '2000000000',
+    PULSE_ESCALATION_AFTER_S: '1000000000',
+    PULSE_ONBOARDING_IDLE_S: '1000000000',
+    PROJECTOR_POLL_MS: '1000',
+  });
+  // Wait for it to be live: its checkpoints at the head.
+  const head = await store.headPosition();
+  for (;;) {
+    const [row] = await sql<{ min: number }[]>`SELECT min(position)::bigint AS min FROM projection_checkpoints
+      WHERE projection = ANY(${readModels.map((p) => p.name)}::text[])`;
+    if ((row?.min ?? 0) >= head) break;
+    if (projector.child.exitCode !== null) throw new Error(`projector exited:\n${projector.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  // Per view, the deltas' positions as they arrive, with their arrival time.
+  const arrivals = new Map<string, { position: number; at: number }[]>();
+  const sub = nc.subscribe(names.viewAll, {
+    callback: (err, msg) => {
+      if (err) return;
+      const d = msg.json<ViewDelta>();
+      if (d.view === 'system') return;
+      const list = arrivals.get(d.view) ?? [];
+      list.push({ position: d.position, at: performance.now() });
+      arrivals.set(d.view, list);
+    },
+  });
+
+  // A live mix: mostly heartbeats and telemetry, some alerts and onboarding steps, "now".
+  const viewsOf: Record<string, string[]> = {
+    'machine.heartbeat': ['fleet'],
+    'telemetry.sampled': ['telemetry'],
+    'alert.raised': ['alerts'],
+    'onboarding.step_completed': ['funnel'],
+  };
+  const appends: { position: number; at: number; views: Set<string> }[] = [];
+  const tickMs = 20;
+  const perTick = Math.round((RATE * tickMs) / 1000);
+  const live = simulatedDay({
+    seed: 43,
+    tenants: ['acme', 'zeta'],
+    machinesPerTenant: 500,
+    heartbeatS: 60,
+    hours: 1,
+    telemetryShare: 0.3,
+    alertsPerHour: 3000,
+    journeysPerHour: 1000,
+    ticketsPerHour: 0,
+    start: new Date().toISOString(),
+  }).filter((e) => viewsOf[e.type]);
+  log(`live: ${RATE} events/s for ${LIVE_S} s in appends of ${perTick} every ${tickMs} ms`);
+  const started = performance.now();
+  let next = started;
+  let i = 0;
+  const inFlight = new Set<Promise<void>>();
+  while (performance.now() - started < LIVE_S * 1000 && i < live.length) {
+    const batch: NewEvent[] = live.slice(i, i + perTick);
+    i += perTick;
+    const views = new Set(batch.flatMap((e) => viewsOf[e.type] ?? []));
+    // Appends are not awaited one by one: the rate stays steady even when one commit is slow.
+    const p = store.appendMany(batch).then((r) => {
+      appends.push({ position: r.lastPosition, at: performance.now(), views });
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    next += tickMs;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+  }
+  await Promise.all(inFlight);
+  const achieved = Math.round(i / ((performance.now() - started) / 1000));
+  await new Promise((r) => setTimeout(r, 2000));
+  sub.unsubscribe();
+
+  const lags: number[] = [];
+  const perView = new Map<string, number[]>();
+  let missing = 0;
+  for (const a of appends) {
+    for (const view of a.views) {
+      const seen = arrivals.get(view)?.find((d) => d.position >= a.position);
+      if (!seen) {
+        missing++;
+        continue;
+      }
+      // A delta can beat the append's own promise (the projector is another process): that is lag 0.
+      const lag = Math.max(0, seen.at - a.at);
+      lags.push(lag);
+      perView.set(view, [...(perView.get(view) ?? []), lag]);
+    }
+  }
+  const pct = (xs: number[], q: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+  };
+  log(
+    `live achieved ${achieved.toLocaleString('en')} events/s; ${lags.length} append×view samples, ${missing} without a delta`,
+  );
+  for (const [view, xs] of perView)
+    log(`  ${view}: p50 ${pct(xs, 0.5).toFixed(1)} ms, p99 ${pct(xs, 0.99).toFixed(1)} ms`);
+  log(
+    `LIVE LAG (commit → delta): p50 ${pct(lags, 0.5).toFixed(1)} ms, p99 ${pct(lags, 0.99).toFixed(1)} ms (target p99 < 100 ms)`,
+  );
+  await projector.stop();
+  log(
+    `summary: rebuild ${result.eventsPerSecond} events/s over ${day2} events; live p50 ${pct(lags, 0.5).toFixed(1)} ms p99 ${pct(lags, 0.99).toFixed(1)} ms at ${achieved} events/s`,
+  );
+} finally {
+  await deleteBus(nc, names).catch(() => {});
+  await nc.drain().catch(() => {});
+  await sql.end({ timeout: 5 });
+  await admin`DROP DATABASE IF EXISTS ${admin(dbName)} WITH (FORCE)`;
+  await admin.end();
+  await services.stop();
+}
