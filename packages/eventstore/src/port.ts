@@ -74,7 +74,14 @@ export interface EventStore {
   /** Appends events of many streams in one transaction, with no version expectation (the recorder). */
   appendMany(events: NewEvent[]): Promise<AppendManyResult>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * The global order after `fromPosition`. Returns only settled events, those with no lower
+   * position still in flight, so a reader that moves its checkpoint to the last one it got never
+   * skips an event that commits later. Right after an append, a read may come back short for a
+   * moment (while an earlier transaction is still open); it never comes back with a hole.
+   */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** The highest committed position (readAll reaches it once every lower position has settled). */
   headPosition(): Promise<number>;
   /** Calls `listener` with the last position after each commit (best effort: poll as a fallback). */
   onAppended(listener: (position: number) => void): Promise<() => Promise<void>>;

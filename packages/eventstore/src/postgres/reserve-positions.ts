@@ -22,6 +22,10 @@ function countByStream(events: NewEvent[]): Map<string, number> {
  * order. Appends to other streams are not held up; writers queued on the append lock are, for
  * that wait. Advisory locks write nothing: no xid yet, no WAL. Ordered, so two appends can never
  * wait for each other.
+ *
+ * Each lock takes a slot in PostgreSQL's shared lock table until COMMIT, which holds
+ * max_locks_per_transaction × max_connections (6,400 with the defaults): a dozen 500-stream
+ * batches in flight at once. Raise max_locks_per_transaction for more concurrent recorders.
  */
 export function lockStreams(sql: Sql, events: NewEvent[]) {
   const streams = [...countByStream(events).keys()];
