@@ -10,7 +10,8 @@
  * raw JetStream publish rate (one Node process, one message per event, 500 in flight, file storage)
  * as the ceiling the issue names. Everything it created is removed at the end.
  *
- *   BENCH_SECONDS (10), BENCH_CONCURRENCY (6), BENCH_BATCH (500), BENCH_SPLIT (1: edge and
+ *   BENCH_SECONDS (10), BENCH_RATE (20000 events/s offered, open loop; 0: closed loop as fast as
+ *   CONCURRENCY clients go), BENCH_CONCURRENCY (6), BENCH_BATCH (500), BENCH_SPLIT (1: edge and
  *   recorder as two processes; 0: one process with every role)
  */
 import http from 'node:http';
@@ -35,6 +36,8 @@ import { freePort, startApp } from '@pulse/testkit';
 import { ensureServices, withDatabase } from '../scripts/services.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Offered load in events/s (open loop: batches leave on a clock, not when the last answered); 0 = as fast as possible. */
+const RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 6);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const MACHINES = 2000;
@@ -111,6 +114,12 @@ function post(agent: http.Agent, port: number, key: string, body: string): Promi
   });
 }
 
+/** A process's CPU time so far, from its Prometheus metrics. */
+async function cpuSeconds(port: number): Promise<number> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+  return Number(/^process_cpu_seconds_total (\S+)/m.exec(text)?.[1] ?? NaN);
+}
+
 async function main() {
   const services = await ensureServices(log);
   const dbName = `pulse_bench_${randomBytes(4).toString('hex')}`;
@@ -139,36 +148,64 @@ async function main() {
     };
     // Edge and recorder as two processes (the scale-out shape), so each has a core's event loop.
     ingest = startApp('ingest', { ...env, INGEST_PORT: String(port), INGEST_ROLES: SPLIT ? 'edge,commands' : 'edge,recorder,commands' });
-    if (SPLIT) recorder = startApp('ingest', { ...env, INGEST_PORT: String(await freePort()), INGEST_ROLES: 'recorder' });
+    const recorderPort = await freePort();
+    if (SPLIT) recorder = startApp('ingest', { ...env, INGEST_PORT: String(recorderPort), INGEST_ROLES: 'recorder' });
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 200));
+    for (const p of SPLIT ? [port, recorderPort] : [port]) {
+      for (let i = 0; i < 100; i++) {
+        const ok = await fetch(`http://127.0.0.1:${p}/readyz`).then((r) => r.ok, () => false);
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
 
-    const bodies = Array.from({ length: Math.ceil((SECONDS * 40_000) / BATCH) + CONCURRENCY * 4 }, (_, i) => batchBody(i));
+    const bodies = Array.from({ length: Math.ceil((SECONDS * (RATE || 40_000)) / BATCH) + CONCURRENCY * 4 }, (_, i) => batchBody(i));
     log(`built ${bodies.length} bodies of ${BATCH} events; warming up …`);
     for (let i = 0; i < 4; i++) await post(agent, port, key, batchBody(1_000_000 + i));
 
+    const cpuBefore = [await cpuSeconds(port), SPLIT ? await cpuSeconds(recorderPort) : 0];
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
     let nextBody = 0;
     let accepted = 0;
+    let inFlight = 0;
+    let dropped = 0;
+    const send = async () => {
+      const body = bodies[nextBody++ % bodies.length]!;
+      inFlight++;
+      const t0 = performance.now();
+      const status = await post(agent, port, key, body).catch(() => 0);
+      inFlight--;
+      latencies.push(performance.now() - t0);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (status === 202) accepted += BATCH;
+    };
     const start = performance.now();
     const deadline = start + SECONDS * 1000;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (performance.now() < deadline && nextBody < bodies.length) {
-          const body = bodies[nextBody++]!;
-          const t0 = performance.now();
-          const status = await post(agent, port, key, body);
-          latencies.push(performance.now() - t0);
-          statuses.set(status, (statuses.get(status) ?? 0) + 1);
-          if (status === 202) accepted += BATCH;
+    if (RATE > 0) {
+      // Open loop: batch n leaves at start + n × interval, whatever happened to the ones before
+      // (a closed loop would hide a slow server by sending less). At most CONCURRENCY × 4 wait.
+      const intervalMs = (BATCH / RATE) * 1000;
+      const pending: Promise<void>[] = [];
+      for (let n = 0; ; n++) {
+        const at = start + n * intervalMs;
+        if (at >= deadline) break;
+        const wait = at - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (inFlight >= CONCURRENCY * 4) {
+          dropped++;
+          continue;
         }
-      }),
-    );
+        pending.push(send());
+      }
+      await Promise.all(pending);
+    } else {
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (performance.now() < deadline) await send();
+        }),
+      );
+    }
     const acceptSeconds = (performance.now() - start) / 1000;
     log(`accepted ${accepted} events in ${acceptSeconds.toFixed(1)} s; waiting for the store …`);
 
@@ -181,6 +218,8 @@ async function main() {
       await new Promise((r) => setTimeout(r, 100));
     }
     const commitSeconds = (performance.now() - start) / 1000;
+    const cpuAfter = [await cpuSeconds(port), SPLIT ? await cpuSeconds(recorderPort) : 0];
+    const cpuPer1000 = (i: number) => (((cpuAfter[i]! - cpuBefore[i]!) / Math.max(1, stored)) * 1_000_000).toFixed(0);
     agent.destroy();
 
     latencies.sort((a, b) => a - b);
@@ -188,16 +227,19 @@ async function main() {
     const lines = [
       `## Ingest (\`npm run bench:ingest\`, ${new Date().toISOString().slice(0, 10)})`,
       '',
-      `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}; ${SPLIT ? 'ingest as two processes (edge + commands, recorder)' : 'ingest as one process (edge + recorder + commands)'}, NATS and PostgreSQL on this machine, loopback only. ${CONCURRENCY} keep-alive HTTP clients, batches of ${BATCH} heartbeats, ${SECONDS} s.`,
+      `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}; ${SPLIT ? 'ingest as two processes (edge + commands, recorder)' : 'ingest as one process (edge + recorder + commands)'}, NATS and PostgreSQL on this machine, loopback only. Batches of ${BATCH} heartbeats, ${SECONDS} s.`,
       '',
       '| measure | figure |',
       '| --- | --- |',
       `| raw JetStream publish, one Node process, one message per event, 500 in flight (ceiling) | ${fmt(raw)} msg/s |`,
+      `| offered | ${RATE > 0 ? `${fmt(RATE)} events/s, open loop (${dropped} batches not sent: ${CONCURRENCY * 4} already waiting)` : `closed loop, ${CONCURRENCY} clients`} |`,
       `| accepted (HTTP 202 after the JetStream ack) | ${fmt(accepted / acceptSeconds)} events/s |`,
       `| committed in the event store (from the first request to the last commit) | ${fmt((stored - 4 * BATCH) / commitSeconds)} events/s |`,
       `| latency per batch of ${BATCH}: p50 / p99 / max | ${latencies.length ? `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} / ${latencies.at(-1)!.toFixed(1)} ms` : 'n/a'} |`,
       `| responses | ${[...statuses].map(([s, n]) => `${n} × ${s}`).join(', ')} |`,
       `| stored / expected | ${fmt(stored)} / ${fmt(expected)} |`,
+      `| CPU per 1,000 events: ${SPLIT ? `edge ${cpuPer1000(0)} ms, recorder ${cpuPer1000(1)} ms` : `ingest ${cpuPer1000(0)} ms`} | (process_cpu_seconds_total; independent of what else runs) |`,
+      `| last commit after the last 202 | ${fmt((commitSeconds - acceptSeconds) * 1000)} ms |`,
     ];
     console.log(lines.join('\n'));
     if (stored < expected) process.exitCode = 1;
