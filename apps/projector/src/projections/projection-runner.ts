@@ -3,13 +3,13 @@ import type { EventStore } from '@pulse/eventstore';
 import type { ViewDelta } from '@pulse/events';
 import type { Logger } from '@pulse/platform';
 import { CheckpointMoved, ensureCheckpoint } from '../adapters/checkpoints.ts';
-import { checkBatch, commitBatch, type Projection } from './projection.ts';
+import { checkBatch, commitBatch, type CheckedBatch, type Projection } from './projection.ts';
 import { Wakeup } from './wakeup.ts';
 
 export interface ProjectionRunnerOptions {
   sql: Sql;
   store: EventStore;
-  projection: Projection;
+  projections: readonly Projection[];
   publish: (deltas: ViewDelta[]) => void;
   log: Logger;
   batchSize: number;
@@ -18,55 +18,46 @@ export interface ProjectionRunnerOptions {
 }
 
 /**
- * Keeps one projection up to date: catch up from its checkpoint in batches, then follow the store
- * live, woken by LISTEN/NOTIFY with a poll as the fallback. Deltas go out only after their batch
- * committed, so a client never sees a row the read model could still roll back.
+ * Keeps projections up to date: catch up from their checkpoints in batches, then follow the store
+ * live, woken by LISTEN/NOTIFY with a poll as the fallback. The log is read and checked once per
+ * batch for all of them (from the lowest checkpoint); each projection then commits the part past
+ * its own checkpoint in its own transaction, side by side, and its deltas go out as soon as that
+ * commits, so a client never sees a row the read model could still roll back.
  */
 export class ProjectionRunner {
   private stopping = false;
   private readonly wakeup = new Wakeup();
   private markLive!: () => void;
-  /** Resolves once the projection has caught up with the store and follows it live. */
+  /** Resolves once the projections have caught up with the store and follow it live. */
   readonly live = new Promise<void>((resolve) => (this.markLive = resolve));
-  /** The position the read model reflects, as far as this runner knows (for lag). */
-  position = 0;
+  /** The position each read model reflects, as far as this runner knows. */
+  readonly positions = new Map<string, number>();
 
   constructor(private readonly o: ProjectionRunnerOptions) {}
 
-  get name(): string {
-    return this.o.projection.name;
+  get names(): string[] {
+    return this.o.projections.map((p) => p.name);
   }
 
   async run(): Promise<void> {
-    const { sql, store, projection, log } = this.o;
-    let position = await ensureCheckpoint(sql, projection.name);
-    this.position = position;
+    const { sql, store, projections, log } = this.o;
+    for (const p of projections) this.positions.set(p.name, await ensureCheckpoint(sql, p.name));
     const unlisten = await store.onAppended(() => this.wakeup.notify());
-    log.info({ projection: projection.name, position }, 'projection starting');
+    log.info({ positions: Object.fromEntries(this.positions) }, 'projections starting');
     try {
       while (!this.stopping) {
         try {
-          position = await this.step(position);
+          await this.step();
         } catch (err) {
-          if (err instanceof CheckpointMoved) {
-            // Another writer (or our own commit whose answer was lost) got there first: carry on from there.
-            log.warn(
-              { projection: projection.name, expected: err.expected, actual: err.actual },
-              'checkpoint moved; resuming from it',
-            );
-            position = err.actual;
-            this.position = position;
-            continue;
-          }
           // A lost database connection must not kill the projector: the batch rolled back, so retry it.
-          log.error({ err, projection: projection.name, position }, 'projection batch failed; retrying');
+          log.error({ err }, 'projection batch failed; retrying');
           await new Promise((r) => setTimeout(r, this.o.pollMs));
         }
       }
     } finally {
       await unlisten().catch(() => {});
     }
-    log.info({ projection: projection.name, position }, 'projection stopped');
+    log.info({ positions: Object.fromEntries(this.positions) }, 'projections stopped');
   }
 
   /** Stops after the batch in hand: it either commits with its checkpoint or not at all. */
@@ -75,27 +66,58 @@ export class ProjectionRunner {
     this.wakeup.notify();
   }
 
-  private async step(position: number): Promise<number> {
-    const { sql, store, projection, log } = this.o;
-    const batch = await store.readAll({ fromPosition: position, limit: this.o.batchSize });
-    // A short batch means everything visible has been read: the projection is live from here on,
-    // even if a busy store never lets it see an empty read.
+  private async step(): Promise<void> {
+    const { store, log } = this.o;
+    const from = Math.min(...this.positions.values());
+    const batch = await store.readAll({ fromPosition: from, limit: this.o.batchSize });
+    // A short batch means everything visible has been read: the projections are live from here on,
+    // even if a busy store never lets them see an empty read.
     if (batch.length < this.o.batchSize) this.markLive();
     if (batch.length === 0) {
       await this.wakeup.sleep(this.o.pollMs);
-      return position;
+      return;
     }
-    const committed = await commitBatch(sql, projection, checkBatch(batch), position);
-    this.position = committed.position;
-    for (const skipped of committed.invalid) {
-      log.warn({ projection: projection.name, ...skipped }, 'skipped an event that fails its schema');
-    }
-    log.debug(
-      { projection: projection.name, position: committed.position, events: batch.length },
-      'batch committed',
-    );
-    this.o.publish(committed.deltas);
-    projection.afterCommit?.();
-    return committed.position;
+    const checked = checkBatch(batch);
+    for (const skipped of checked.invalid) log.warn(skipped, 'skipped an event that fails its schema');
+    const failures = await Promise.all(this.o.projections.map((p) => this.commit(p, checked)));
+    const failed = failures.find((f) => f !== undefined);
+    if (failed) throw failed;
   }
+
+  /** Commits the part of the batch past this projection's checkpoint; returns an error to retry on. */
+  private async commit(p: Projection, checked: CheckedBatch): Promise<unknown> {
+    const at = this.positions.get(p.name)!;
+    if (at >= checked.position) return undefined;
+    try {
+      const committed = await commitBatch(this.o.sql, p, after(checked, at), at);
+      this.positions.set(p.name, committed.position);
+      this.o.log.debug({ projection: p.name, position: committed.position }, 'batch committed');
+      this.o.publish(committed.deltas);
+      p.afterCommit?.();
+      return undefined;
+    } catch (err) {
+      if (err instanceof CheckpointMoved) {
+        // Another writer (a rebuild's swap, or our own commit whose answer was lost) got there first.
+        this.o.log.warn(
+          { projection: p.name, expected: err.expected, actual: err.actual },
+          'checkpoint moved; resuming from it',
+        );
+        this.positions.set(p.name, err.actual);
+        return undefined;
+      }
+      return err;
+    }
+  }
+}
+
+/** The part of a checked batch past a position (the whole batch when the position is before it). */
+function after(checked: CheckedBatch, position: number): CheckedBatch {
+  if (checked.events.length === 0 || checked.events[0]!.position > position) {
+    if (checked.invalid.every((i) => i.position > position)) return checked;
+  }
+  return {
+    position: checked.position,
+    events: checked.events.filter((e) => e.position > position),
+    invalid: checked.invalid.filter((i) => i.position > position),
+  };
 }
