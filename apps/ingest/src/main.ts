@@ -27,7 +27,7 @@ import { Readiness } from './adapters/readiness.ts';
 import { RecorderStore } from './adapters/recorder-store.ts';
 import { createHttpServer } from './edge/http-server.ts';
 import { CommandListener } from './edge/nats/command-listener.ts';
-import { recordBatch } from './recorder/record-batch.ts';
+import { AppendPipeline } from './recorder/append-pipeline.ts';
 import { Recorder } from './recorder/recorder.ts';
 import { IngestSettings } from './settings.ts';
 
@@ -73,6 +73,7 @@ await runMain(async () => {
 
   let recorder: Recorder | undefined;
   let recorderStore: RecorderStore | undefined;
+  let pipeline: AppendPipeline | undefined;
   if (settings.INGEST_ROLES.has('recorder')) {
     // The recorder's own pool, which it can replace if PostgreSQL strands it (recorder-store.ts).
     recorderStore = new RecorderStore(
@@ -94,12 +95,14 @@ await runMain(async () => {
       appendMaxEvents: settings.RECORDER_APPEND_MAX_EVENTS,
       appendLanes: settings.RECORDER_APPEND_LANES,
     };
+    pipeline = new AppendPipeline(deps, settings.RECORDER_APPEND_LANES);
     recorder = new Recorder({
       js,
       names,
       log,
       batchSize: settings.RECORDER_BATCH_SIZE,
-      handle: (batch) => recordBatch(batch, deps),
+      // Pipelined: the next pull is planned while earlier appends commit (append-pipeline.ts).
+      handle: (batch) => pipeline!.submit(batch),
     });
     recorder.start();
   }
@@ -117,6 +120,7 @@ await runMain(async () => {
     ['http', () => app.close()],
     ['commands', () => commands?.stop()],
     ['recorder', () => recorder?.stop()],
+    ['appends', () => pipeline?.drain()],
     ['nats', () => nc.drain()],
     ['postgres', () => Promise.all([sql.end({ timeout: 5 }), recorderStore?.close()])],
   ]);
