@@ -240,6 +240,30 @@ describe('one JetStream message per request', () => {
   });
 });
 
+describe('a duplicate flood', () => {
+  it('stores each event once: the same batch POSTed 20 times at once, overlapping subsets, and NATS resends', async () => {
+    const events = Array.from({ length: 200 }, (_, i) => heartbeat({ machineId: `dup-${i % 10}` }));
+    const ids = events.map((e) => e.id);
+    const posts = [
+      ...Array.from({ length: 20 }, () => events),
+      events.slice(0, 120),
+      events.slice(80),
+      [...events].reverse(),
+    ].map((body) => postEvents(ingest.url, body, { key: f.key }));
+    expect((await Promise.all(posts)).map((r) => r.status)).toEqual(Array(23).fill(202));
+    const js = jetstream(f.bus.nc);
+    for (const e of events.slice(0, 20)) {
+      const inbox = toInboxEvent(e, { tenant, receivedAt: new Date().toISOString(), newId: randomUUID });
+      if (!inbox.ok) throw new Error('fixture invalid');
+      await js.publish(f.bus.names.inbox(tenant, e.type), JSON.stringify(inbox.value), { msgID: randomUUID() });
+    }
+    const marker = heartbeat();
+    expect((await postEvents(ingest.url, marker, { key: f.key })).status).toBe(202);
+    await waitFor(async () => (await storedCount(f, [marker.id, ...ids])).rows === 201, { what: 'flood stored' });
+    expect(await storedCount(f, ids)).toEqual({ rows: 200, distinct: 200 });
+  });
+});
+
 describe('fuzzing the running edge', () => {
   it('answers random bodies, headers and content types with 2xx or problem+json, never 500, and stays up', async () => {
     const body = fc.oneof(
