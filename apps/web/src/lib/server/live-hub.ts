@@ -1,6 +1,6 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import type { CommandReply, ViewDelta } from '@pulse/events';
+import type { CommandReply, ViewDelta, ViewName, ViewSnapshot } from '@pulse/events';
 import type { Logger, Sql } from '@pulse/platform';
 import type { KeyedDelta, LiveClientToServer, LiveServerToClient, SubscribeReply } from '../live/protocol.ts';
 import { roomOf } from '../live/view-rows.ts';
@@ -35,6 +35,8 @@ export class LiveHub {
   readonly #buffer: ResumeBuffer;
   #available = true;
   #lastStamp = 0;
+  /** Snapshot reads not started yet, by room: every subscriber that joins before one starts shares it. */
+  readonly #queuedReads = new Map<string, Promise<ViewSnapshot>>();
 
   /** Strictly increasing milliseconds: the positions of measured views on this node. */
   #clock(): number {
@@ -126,6 +128,24 @@ export class LiveHub {
     this.#nsp.disconnectSockets(true);
   }
 
+  /**
+   * One snapshot read for every subscriber of a room that joined before the read began (a
+   * thousand screens reconnecting after a restart would otherwise read the view a thousand
+   * times). A subscriber arriving once the read has begun waits for the next one: the read must
+   * start after its join, or a delta committed in between could reach neither.
+   */
+  #readShared(room: string, view: ViewName, tenant: string, key: string | undefined): Promise<ViewSnapshot> {
+    let read = this.#queuedReads.get(room);
+    if (!read) {
+      read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.#queuedReads.delete(room);
+        return viewReaders[view]!.readSnapshot(this.options.sql, tenant, key) as Promise<ViewSnapshot>;
+      });
+      this.#queuedReads.set(room, read);
+    }
+    return read;
+  }
+
   async #subscribe(socket: LiveSocket, req: unknown): Promise<SubscribeReply> {
     const parsed = SubscribeRequest.safeParse(req);
     if (!parsed.success)
@@ -149,7 +169,7 @@ export class LiveHub {
       }
     }
     try {
-      const read = await reader.readSnapshot(this.options.sql, tenant, key);
+      const read = await this.#readShared(room, view, tenant, key);
       const snapshot = reader.measured ? { ...read, position: this.#clock() } : read;
       if (!reader.measured) this.#buffer.observe(snapshot.position);
       this.options.log.debug(
