@@ -6,8 +6,8 @@
  * Each append figure is the median of BENCH_ROUNDS (default 3) runs of BENCH_SECONDS (default 2),
  * the three targets taking turns, so a burst of load elsewhere on the machine hits all of them.
  * Next to throughput it reports the CPU each event cost, in this Node process and in the
- * PostgreSQL backends serving the benchmark's database: unlike events/s, that does not change
- * with whatever else the machine runs.
+ * PostgreSQL backends serving the benchmark's database: unlike events/s, that hardly changes with
+ * whatever else the machine runs. BENCH_ONLY=<text> keeps the append scenarios whose label has it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -204,7 +204,7 @@ interface AppendScenario {
   spread: boolean;
 }
 
-const scenarios: AppendScenario[] = [
+const allScenarios: AppendScenario[] = [
   { label: 'single events, 1 writer', batch: 1, concurrency: 1, spread: true },
   { label: 'single events, 8 writers', batch: 1, concurrency: 8, spread: true },
   { label: 'batches of 100 over many streams, 1 writer', batch: 100, concurrency: 1, spread: true },
@@ -214,6 +214,7 @@ const scenarios: AppendScenario[] = [
   { label: 'batches of 100 into one stream, 4 writers', batch: 100, concurrency: 4, spread: false },
   { label: 'batches of 500 into one stream, 4 writers', batch: 500, concurrency: 4, spread: false },
 ];
+const scenarios = allScenarios.filter((s) => s.label.includes(process.env.BENCH_ONLY ?? ''));
 
 interface Sample {
   rate: number;
@@ -285,8 +286,21 @@ async function measureReadAll(sql: postgres.Sql, target: Target, pageSize: numbe
 }
 
 /** Writes `rate` events/s in batches of 20 into one stream per tick; the subscriber measures lag. */
-async function measureLag(target: Target, write: Target, rate: number, seconds: number) {
+async function measureLag(sql: postgres.Sql, target: Target, write: Target, rate: number, seconds: number) {
   const lags: number[] = [];
+  // Readers wait for every older transaction with an xid, in any database of the cluster (see
+  // write-events.ts): watch for long ones elsewhere, which explain a long tail here.
+  let longestElsewhereMs = 0;
+  let watching = true;
+  const watch = (async () => {
+    while (watching) {
+      const [row] = await sql<{ ms: number }[]>`
+        SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)) * 1000, 0)::float8 AS ms
+        FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()`;
+      longestElsewhereMs = Math.max(longestElsewhereMs, row?.ms ?? 0);
+      await sleep(50);
+    }
+  })();
   const stop = await target.subscribe!((data) => {
     if (typeof data.sentAt === 'number') lags.push(performance.timeOrigin + performance.now() - data.sentAt);
   });
@@ -304,9 +318,11 @@ async function measureLag(target: Target, write: Target, rate: number, seconds: 
   const drainUntil = performance.now() + 5000;
   while (lags.length < sent && performance.now() < drainUntil) await sleep(20);
   await stop();
+  watching = false;
+  await watch;
   lags.sort((a, b) => a - b);
   const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? NaN;
-  return { sent, received: lags.length, p50: pct(50), p99: pct(99), max: lags[lags.length - 1] ?? NaN };
+  return { sent, received: lags.length, p50: pct(50), p99: pct(99), max: lags[lags.length - 1] ?? NaN, longestElsewhereMs };
 }
 
 async function report(sql: postgres.Sql, targets: Target[]) {
@@ -380,13 +396,15 @@ async function report(sql: postgres.Sql, targets: Target[]) {
   );
 
   out.push('');
-  out.push('| subscription lag at 2,000 events/s (batches of 20), ms | p50 | p99 | max | received / sent |');
-  out.push('| --- | ---: | ---: | ---: | ---: |');
+  out.push('| subscription lag at 2,000 events/s (batches of 20), ms | p50 | p99 | max | received / sent | longest write transaction in other databases meanwhile, ms |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const t of targets) {
     if (!t.subscribe) continue;
     log(`lag: ${t.name}`);
-    const lag = await measureLag(t, t, 2000, 5);
-    out.push(`| ${t.name} | ${lag.p50.toFixed(1)} | ${lag.p99.toFixed(1)} | ${lag.max.toFixed(1)} | ${lag.received} / ${lag.sent} |`);
+    const lag = await measureLag(sql, t, t, 2000, 5);
+    out.push(
+      `| ${t.name} | ${lag.p50.toFixed(1)} | ${lag.p99.toFixed(1)} | ${lag.max.toFixed(1)} | ${lag.received} / ${lag.sent} | ${Math.round(lag.longestElsewhereMs)} |`,
+    );
   }
   out.push('');
   out.push(`Load average at end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}.`);
