@@ -93,7 +93,6 @@ await runMain(async () => {
       log,
       retryDelayMs: settings.RECORDER_RETRY_DELAY_MS,
       appendMaxEvents: settings.RECORDER_APPEND_MAX_EVENTS,
-      appendLanes: settings.RECORDER_APPEND_LANES,
     };
     pipeline = new AppendPipeline(deps, settings.RECORDER_APPEND_LANES);
     recorder = new Recorder({

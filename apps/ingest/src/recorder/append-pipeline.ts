@@ -1,8 +1,24 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import type { NewEvent } from '@pulse/eventstore';
-import { DuplicateEventConflict } from '@pulse/eventstore';
+import type { BusNames } from '@pulse/events';
+import { DuplicateEventConflict, type EventStore, type NewEvent } from '@pulse/eventstore';
+import type { Logger } from '@pulse/platform';
+import type { CommittedNotifier } from '../adapters/committed-notifier.ts';
+import type { DeadLetters } from '../adapters/dead-letters.ts';
+import type { IngestMetrics } from '../adapters/metrics.ts';
 import { planBatch } from '../domain/record-plan.ts';
-import type { RecordBatchDeps } from './record-batch.ts';
+
+export interface RecordBatchDeps {
+  names: BusNames;
+  store: Pick<EventStore, 'appendMany'>;
+  deadLetters: DeadLetters;
+  notifier: CommittedNotifier;
+  metrics: IngestMetrics;
+  log: Logger;
+  /** How long JetStream waits before redelivering a message the recorder could not handle. */
+  retryDelayMs: number;
+  /** Most events in one append (one transaction). */
+  appendMaxEvents?: number;
+}
 
 /** One message of a pull and how many of its parts (events, dead letters) are still open. */
 interface Tracked {
@@ -18,7 +34,10 @@ interface Part {
 }
 
 /**
- * The recorder's appends, pipelined: a pull is planned and handed to lanes, and the consume loop
+ * The recorder's handling of each pull; never throws. A message holds one event or, from the HTTP
+ * edge, a batch of them: valid events go to the store, invalid ones to the dead-letter stream.
+ *
+ * Appends are pipelined: a pull is planned and handed to lanes, and the consume loop
  * pulls the next one while earlier ones are still being committed. PostgreSQL spends most of an
  * append's time waiting (commit, WAL flush), so overlapping appends is what raises throughput.
  *

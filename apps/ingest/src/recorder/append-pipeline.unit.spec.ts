@@ -5,7 +5,7 @@ import type { NewEvent } from '@pulse/eventstore';
 import { heartbeat } from '../../test/events.fixture.ts';
 import { IngestMetrics } from '../adapters/metrics.ts';
 import { AppendPipeline } from './append-pipeline.ts';
-import type { RecordBatchDeps } from './record-batch.ts';
+import type { RecordBatchDeps } from './append-pipeline.ts';
 
 const names = busNames('pp');
 const metrics = new IngestMetrics();
