@@ -90,6 +90,10 @@ try {
   day.length = 0;
 
   // --- 2. Live lag at a steady rate ----------------------------------------------------------
+  // The reactions process manager starts from now, as a newly deployed one would: replaying a
+  // day of history would open its tickets and fire its old timers during the measurement.
+  await sql`INSERT INTO projection_checkpoints (projection, position) VALUES ('pm:reactions', ${await store.headPosition()})
+            ON CONFLICT (projection) DO UPDATE SET position = excluded.position`;
   const projector = startApp('projector', {
     DATABASE_URL: url,
     NATS_URL: services.natsUrl,
@@ -102,6 +106,7 @@ try {
     PULSE_ESCALATION_AFTER_S: '1000000000',
     PULSE_ONBOARDING_IDLE_S: '1000000000',
     PROJECTOR_POLL_MS: '1000',
+    PROJECTOR_BATCH: process.env.BENCH_PROJECTOR_BATCH ?? '1000',
   });
   // Wait for it to be live: its checkpoints at the head.
   const head = await store.headPosition();

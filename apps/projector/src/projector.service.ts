@@ -30,7 +30,8 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   private running: Promise<void> = Promise.resolve();
   private role: 'starting' | 'standby' | 'active' = 'starting';
   private closeMetrics: (() => Promise<void>) | undefined;
-  private readonly runner: ProjectionRunner;
+  /** Read models and process managers read apart: a process manager catching up never holds the views back. */
+  private readonly runners: ProjectionRunner[];
   private readonly absence: HeartbeatAbsenceManager;
   private readonly timers: TimersManager;
   private readonly lag: LagMonitor;
@@ -65,15 +66,18 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       },
       () => this.timers.poke(),
     );
-    this.runner = new ProjectionRunner({
-      sql,
-      store,
-      projections: [...readModels, reactions],
-      publish,
-      log,
-      batchSize: settings.PROJECTOR_BATCH,
-      pollMs: settings.PROJECTOR_POLL_MS,
-    });
+    this.runners = [[...readModels], [reactions]].map(
+      (projections) =>
+        new ProjectionRunner({
+          sql,
+          store,
+          projections,
+          publish,
+          log,
+          batchSize: settings.PROJECTOR_BATCH,
+          pollMs: settings.PROJECTOR_POLL_MS,
+        }),
+    );
     this.absence = new HeartbeatAbsenceManager({
       sql,
       store,
@@ -87,7 +91,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     this.lag = new LagMonitor({
       sql,
       log,
-      projections: this.runner.names,
+      projections: this.runners.flatMap((r) => r.names),
       intervalMs: settings.PROJECTOR_LAG_INTERVAL_MS,
       knownTenants: () => this.tenantsSeen,
       publish,
@@ -111,7 +115,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.runner.stop();
+    for (const runner of this.runners) runner.stop();
     this.absence.stop();
     this.timers.stop();
     this.lag.stop();
@@ -132,15 +136,15 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     if (!leadership) return;
     this.role = 'active';
     try {
-      const projecting = this.runner.run();
+      const projecting = Promise.all(this.runners.map((r) => r.run()));
       const measuring = this.lag.run();
       // Resolves when every projection is live, or earlier when they stop (shutdown during catch-up).
-      await Promise.race([this.runner.live, projecting]);
+      await Promise.race([Promise.all(this.runners.map((r) => r.live)), projecting]);
       if (this.stopping) {
         await Promise.all([projecting, measuring]);
         return;
       }
-      this.log.info({ projections: this.runner.names }, 'projector running');
+      this.log.info({ projections: this.runners.flatMap((r) => r.names) }, 'projector running');
       // Silence and due timers are judged from current state, so the process managers start only
       // once the projections are live; during a catch-up every decision would be overtaken by the
       // events still to project.

@@ -104,7 +104,7 @@ describe('replay and rebuild', () => {
     const more = simulatedDay({
       seed: 8,
       machinesPerTenant: 12,
-      hours: 12,
+      hours: 6,
       heartbeatS: 600,
       telemetryShare: 0.05,
       start: '2026-11-25T00:00:00.000Z',
