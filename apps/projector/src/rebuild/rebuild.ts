@@ -110,7 +110,15 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   let next: Promise<RecordedEvent[]> = store.readAll({ fromPosition: from, limit: batchSize });
   for (;;) {
     const batch = await next;
-    if (batch.length === 0) break;
+    if (batch.length === 0) {
+      // Past the head it started from, the swap takes the rest under lock. Before it, an empty read
+      // only means an older transaction somewhere in the cluster still hides events: wait for it.
+      // (Positions of rolled-back appends are never filled: stop when nothing committed is left.)
+      if (from >= head || !(await committedAfter(sql, from))) break;
+      await new Promise((r) => setTimeout(r, 20));
+      next = store.readAll({ fromPosition: from, limit: batchSize });
+      continue;
+    }
     const last = batch[batch.length - 1]!.position;
     next = store.readAll({ fromPosition: last, limit: batchSize });
     const checked = checkBatch(batch);
@@ -133,8 +141,8 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
       lastReport = performance.now();
       report('replaying');
     }
-    // A short batch: everything visible is replayed; the swap takes the rest under lock.
-    if (batch.length < batchSize) break;
+    // A short batch at or past the starting head: the swap takes the rest under lock.
+    if (batch.length < batchSize && from >= head) break;
   }
   await flushing;
   await flush(from, true);
@@ -151,6 +159,12 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
  * but not its other indexes: building those once after the bulk load is far cheaper than keeping
  * them up to date row by row (see addSecondaryIndexes).
  */
+/** Whether a committed event lies past `position` (one the gap-safe reader may still hide). */
+async function committedAfter(sql: Sql, position: number): Promise<boolean> {
+  const rows = await sql`SELECT 1 FROM events WHERE position > ${position} LIMIT 1`;
+  return rows.length > 0;
+}
+
 async function createShadow(sql: Sql, p: Projection): Promise<void> {
   await sql.begin(async (tx) => {
     for (const table of Object.values(p.tables)) {
