@@ -312,6 +312,31 @@ describe('overview, funnel, telemetry and tickets in Chromium', () => {
     );
     await new Promise((r) => setTimeout(r, 300));
     expect(await page.locator('[data-metric="cpu.usage"]').getAttribute('data-points')).toBe('61');
+
+    // A subject's room is not buffered, so a reconnect takes a fresh snapshot: nothing is lost.
+    await seedRows(
+      db.sql,
+      'read_telemetry',
+      ['tenant', 'subject', 'metric', 'resolution', 'bucket_start'],
+      [telemetryRow(next)],
+      'telemetry',
+      position,
+    );
+    await dropConnection(page);
+    await waitForConnection(page, 'reconnecting', 5_000);
+    const away = points('web-01', 'load.1m', '', 1, 0, () => 3.5)[0]!;
+    await seedRows(
+      db.sql,
+      'read_telemetry',
+      ['tenant', 'subject', 'metric', 'resolution', 'bucket_start'],
+      [telemetryRow(away)],
+      'telemetry',
+      ++position,
+    );
+    await publishDelta(bus, 'telemetry', 'demo', position, [away]);
+    await waitForConnection(page, 'live', 10_000);
+    await page.waitForSelector('[data-metric="load.1m"][data-points="61"]');
+    expect(await page.locator('[data-metric="cpu.usage"]').getAttribute('data-points')).toBe('61');
     await screenshot(page, 'telemetry');
   });
 
