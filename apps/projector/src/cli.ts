@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { PostgresEventStore } from '@pulse/eventstore';
-import { CommonSettings, createSql, loadSettings, runMain } from '@pulse/platform';
+import { CommonSettings, createSql, loadSettings, runMain, SettingsError } from '@pulse/platform';
 import { readModel, readModels } from './projections/read-models.ts';
 import { rebuild } from './rebuild/rebuild.ts';
 
@@ -12,7 +12,7 @@ const usage = `usage: npm run projector -- rebuild <${readModels.map((p) => p.na
 
 await runMain(async () => {
   const [command, ...rest] = process.argv.slice(2);
-  if (command !== 'rebuild') throw new Error(usage);
+  if (command !== 'rebuild') throw new SettingsError(usage);
   const batchFlag = rest.indexOf('--batch');
   const batchSize =
     batchFlag >= 0
@@ -24,14 +24,14 @@ await runMain(async () => {
           .parse(rest[batchFlag + 1])
       : 5000;
   const names = rest.filter((a, i) => !a.startsWith('--') && (batchFlag < 0 || i !== batchFlag + 1));
-  if (names.length === 0) throw new Error(usage);
+  if (names.length === 0) throw new SettingsError(usage);
   const projections = names.includes('all')
     ? [...readModels]
     : names.map(
         (n) =>
           readModel(n) ??
           (() => {
-            throw new Error(`unknown projection "${n}"\n${usage}`);
+            throw new SettingsError(`unknown projection "${n}"\n${usage}`);
           })(),
       );
 
