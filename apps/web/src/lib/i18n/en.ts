@@ -55,6 +55,7 @@ export const en = {
   'detail.vendor': 'Vendor / model',
   'detail.serial': 'Serial',
   'detail.cpu': 'CPU',
+  'detail.cores': 'cores',
   'detail.memory': 'Memory',
   'detail.disk': 'Disk',
   'detail.os': 'OS',

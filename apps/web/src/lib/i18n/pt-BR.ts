@@ -57,6 +57,7 @@ export const ptBR: Record<MessageKey, string> = {
   'detail.vendor': 'Fabricante / modelo',
   'detail.serial': 'Número de série',
   'detail.cpu': 'CPU',
+  'detail.cores': 'núcleos',
   'detail.memory': 'Memória',
   'detail.disk': 'Disco',
   'detail.os': 'SO',
