@@ -28,7 +28,11 @@ export class ProjectorModule {
       providers: [
         { provide: SETTINGS, useValue: settings },
         { provide: LOGGER, useValue: createLogger('projector', settings.LOG_LEVEL) },
-        { provide: SQL, useFactory: () => createSql(settings.DATABASE_URL, { name: 'pulse-projector' }) },
+        // Five read models commit side by side, beside the process managers, the lag monitor and the leader lock.
+        {
+          provide: SQL,
+          useFactory: () => createSql(settings.DATABASE_URL, { name: 'pulse-projector', max: 16 }),
+        },
         { provide: NATS, useFactory: () => connectNats(settings.NATS_URL, 'pulse-projector') },
         { provide: EVENT_STORE, inject: [SQL], useFactory: (sql: Sql) => new PostgresEventStore(sql) },
         Connections,
