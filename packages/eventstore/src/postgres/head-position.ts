@@ -1,3 +1,4 @@
+import { settled } from './retention-filter.ts';
 import type { Sql } from './rows.ts';
 
 /** The highest committed position (what an append that just returned can be compared with). */
@@ -12,8 +13,6 @@ export async function headPosition(sql: Sql): Promise<number> {
  * commits after it started.
  */
 export async function settledHead(sql: Sql): Promise<number> {
-  const [row] = await sql<{ head: number | null }[]>`
-    SELECT max(e.position) AS head FROM events e
-    WHERE e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))`;
+  const [row] = await sql<{ head: number | null }[]>`SELECT max(e.position) AS head FROM events e WHERE ${settled(sql)}`;
   return row?.head ?? 0;
 }

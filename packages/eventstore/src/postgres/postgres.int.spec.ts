@@ -56,6 +56,25 @@ describe('PostgreSQL store: gap safety (invariant 3)', () => {
     expect((await store.readAll({ filter: { tenant } })).map((e) => e.id)).toEqual([a.id, b.id]);
   });
 
+  it('is not held back by an open transaction that appends nothing (in any database)', async () => {
+    // An xid taken before the append's and held open: snapshot xmin alone would hide the append.
+    const other = await db.sql.reserve();
+    await other`BEGIN`;
+    await other`SELECT pg_current_xact_id()`;
+    try {
+      const tenant = `idle${randomUUID().slice(0, 8)}`;
+      const e = event(tenant);
+      await store.appendMany([e]);
+      expect((await store.readAll({ filter: { tenant } })).map((x) => x.id)).toEqual([e.id]);
+      const sub = store.subscribe({ from: 'start', filter: { tenant } });
+      expect((await sub.next()).value?.id).toBe(e.id);
+      await sub.return();
+    } finally {
+      await other`ROLLBACK`;
+      other.release();
+    }
+  });
+
   it('releases the append lock after a failed append', async () => {
     const e = event('locks');
     await store.appendMany([e]);

@@ -12,13 +12,13 @@ export async function readAll(sql: Sql, options: ReadAllOptions, categoryMaxAge:
 }
 
 /** The page query on its own, so a subscription can read it together with the settled head. */
-export function readAllQuery(sql: Sql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge) {
+export function readAllQuery(sql: Sql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge, storedHorizon = false) {
   const { fromPosition = 0, limit = 1000, filter = {} } = options;
   return sql<RecordedEvent[]>`
     SELECT ${selectRecordedEvent(sql)}
     FROM events e
     WHERE e.position > ${fromPosition}
-      AND ${settled(sql)}
+      AND ${settled(sql, storedHorizon)}
       ${filter.tenant ? sql`AND e.tenant = ${filter.tenant}` : sql``}
       ${filter.types?.length ? sql`AND e.type = ANY(${filter.types}::text[])` : sql``}
       ${filter.streamPrefix ? sql`AND e.stream LIKE ${escapeLike(filter.streamPrefix) + '%'}` : sql``}

@@ -1,5 +1,5 @@
 import type { NewEvent } from '../port.ts';
-import { STREAM_LOCK_CLASS, type Sql } from './rows.ts';
+import { STREAM_LOCK_CLASS, WRITER_MARKER_CLASS, type Sql } from './rows.ts';
 
 /** What `reservePositions` took, as it also leaves it in the transaction for `insertEvents`. */
 export interface Reservation {
@@ -36,7 +36,21 @@ export function lockStreams(sql: Sql, events: NewEvent[]) {
 }
 
 /**
- * Second statement under the append lock: it takes this transaction's xid, each stream's next
+ * Second statement under the append lock: takes this transaction's xid (nothing before it wrote,
+ * so it is assigned here) and a shared advisory lock keyed by it, held until the transaction ends.
+ * Readers treat a running transaction as an append if it holds this marker, and wait only for
+ * those (retention-filter.ts). Taken before any position, so an append that owns a position is
+ * always marked while it runs.
+ */
+export function markWriter(sql: Sql) {
+  return sql`
+    SELECT pg_advisory_xact_lock_shared(${WRITER_MARKER_CLASS},
+      (low - CASE WHEN low >= 2147483648 THEN 4294967296 ELSE 0 END)::int)
+    FROM (SELECT pg_current_xact_id()::text::bigint % 4294967296 AS low) xid`;
+}
+
+/**
+ * Third statement under the append lock: it takes this transaction's xid, each stream's next
  * versions and one position per event, and nothing else. The events themselves are inserted after
  * the lock is released, in parallel with other writers, with what was reserved here.
  *

@@ -1,4 +1,4 @@
-import type { Sql } from './rows.ts';
+import { WRITER_MARKER_CLASS, type Sql } from './rows.ts';
 
 /** Category defaults for maxAge, in seconds, by category (`telemetry` → 30 days). */
 export type CategoryMaxAge = Readonly<Record<string, number>>;
@@ -31,9 +31,49 @@ export function notExpired(sql: Sql, categoryMaxAge: CategoryMaxAge) {
 }
 
 /**
- * Rows whose transaction has finished, as of this statement's snapshot (see write-events.ts).
- * A scalar subquery, so the snapshot is taken once per statement rather than once per row.
+ * The settled horizon, as an xid8: a row whose transaction id is below it can be returned, because
+ * every append that could still commit a lower position has ended (see write-events.ts).
+ *
+ * Taken from this statement's snapshot: below its xmin every transaction has ended, so xmin would
+ * do, and did at first. But xids are cluster-wide, and then any transaction holding an xid
+ * anywhere in the cluster, in any database, held every reader back until it ended: a 24 s write
+ * transaction in another database stalled live delivery for seconds (BENCHMARKS.md). So the
+ * snapshot's running transactions (xip) hold readers back only if they may be appends:
+ *
+ * - those that hold the writer marker now (markWriter: an append holds it from before it takes a
+ *   position until it ends);
+ * - those that have ended by now: they may have been appends whose rows this snapshot misses.
+ *
+ * A transaction that was running when the snapshot was taken, still runs, and holds no marker is
+ * not an append that owns a position (it would hold the marker), so it is passed over. The marker
+ * check runs after the snapshot was taken, as it must: an append seen neither running in pg_locks
+ * nor ended would be one that ended after the check, which the second rule covers only if the
+ * check comes later than the snapshot. Cost: one pass over the lock table per statement.
  */
-export function settled(sql: Sql) {
-  return sql`e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))`;
+export function writerHorizon(sql: Sql) {
+  return sql`(
+    SELECT least(pg_snapshot_xmax(s), (
+      SELECT min(x) FROM pg_snapshot_xip(s) x
+      WHERE pg_xact_status(x) IS DISTINCT FROM 'in progress'
+         OR x::text::bigint % 4294967296 IN (
+           SELECT l.objid::bigint FROM pg_locks l
+           WHERE l.locktype = 'advisory' AND l.classid = ${WRITER_MARKER_CLASS} AND l.objsubid = 2 AND l.granted
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))))
+    FROM pg_current_snapshot() s)`;
+}
+
+/**
+ * Rows whose transaction is below the settled horizon: computed once per statement (a scalar
+ * subquery becomes an InitPlan), or, with `stored`, the one that `storeHorizon` left in the
+ * transaction, so that several statements of one snapshot share it.
+ */
+export function settled(sql: Sql, stored = false) {
+  return stored
+    ? sql`e.transaction_id < current_setting('pulse.horizon')::xid8`
+    : sql`e.transaction_id < ${writerHorizon(sql)}`;
+}
+
+/** Computes the horizon once for a REPEATABLE READ transaction (its first statement). */
+export function storeHorizon(sql: Sql) {
+  return sql`SELECT set_config('pulse.horizon', ${writerHorizon(sql)}::text, true)`;
 }

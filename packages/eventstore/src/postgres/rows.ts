@@ -23,5 +23,12 @@ export const APPEND_LOCK_KEY = 4_711_000_001;
 /** The first key of the per-stream advisory locks (the second is the stream name's hash). */
 export const STREAM_LOCK_CLASS = 4_712;
 
+/**
+ * The first key of the lock an append holds from before it takes positions until it ends; the
+ * second is its xid's low 32 bits. Readers look for these to tell appends from other
+ * transactions (retention-filter.ts).
+ */
+export const WRITER_MARKER_CLASS = 4_713;
+
 /** The LISTEN/NOTIFY channel; the payload is a committed position. */
 export const EVENTS_CHANNEL = 'pulse_events';

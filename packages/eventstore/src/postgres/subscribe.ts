@@ -3,7 +3,7 @@ import type { RecordedEvent } from '@pulse/events';
 import type { ReadAllOptions, SubscribeOptions } from '../port.ts';
 import { settledHead } from './head-position.ts';
 import { readAllQuery } from './read-all.ts';
-import { settled, type CategoryMaxAge } from './retention-filter.ts';
+import { settled, storeHorizon, type CategoryMaxAge } from './retention-filter.ts';
 import { EVENTS_CHANNEL } from './rows.ts';
 
 export interface SubscriptionTuning {
@@ -74,10 +74,12 @@ async function startPosition(sql: PoolSql, from: SubscribeOptions['from'] = 'sta
 async function readPage(sql: PoolSql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge) {
   const conn = await sql.reserve();
   try {
-    const [, rows, head] = await Promise.all([
+    // One horizon for both: each statement computing its own could see a later one.
+    const [, , rows, head] = await Promise.all([
       conn`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`.execute(),
-      readAllQuery(conn, options, categoryMaxAge).execute(),
-      conn<{ head: number }[]>`SELECT coalesce(max(e.position), 0) AS head FROM events e WHERE ${settled(conn)}`.execute(),
+      storeHorizon(conn).execute(),
+      readAllQuery(conn, options, categoryMaxAge, true).execute(),
+      conn<{ head: number }[]>`SELECT coalesce(max(e.position), 0) AS head FROM events e WHERE ${settled(conn, true)}`.execute(),
       conn`COMMIT`.execute(),
     ]);
     return { events: Array.from(rows as RecordedEvent[]), settledHead: (head as { head: number }[])[0]!.head };
