@@ -45,3 +45,29 @@ export async function storeCheckpoint(
   await tx`UPDATE projection_checkpoints SET position = ${position}, updated_at = now()
            WHERE projection = ${projection}`;
 }
+
+/**
+ * Moves the checkpoint from `expected` to `to` as the transaction's first statement: the row stays
+ * locked until commit (as with claimCheckpoint), and one round trip does both the claim and the
+ * store. If another writer moved it first, nothing changes and CheckpointMoved says where it is.
+ */
+export async function advanceCheckpoint(
+  tx: TransactionSql,
+  projection: string,
+  expected: number,
+  to: number,
+): Promise<void> {
+  const moved = await tx`UPDATE projection_checkpoints SET position = ${to}, updated_at = now()
+                         WHERE projection = ${projection} AND position = ${expected}`;
+  if (moved.count === 1) return;
+  // No row yet is a checkpoint at 0: create it at the new position (a racing creator wins instead).
+  if (expected === 0) {
+    const created =
+      await tx`INSERT INTO projection_checkpoints (projection, position) VALUES (${projection}, ${to})
+                             ON CONFLICT (projection) DO NOTHING`;
+    if (created.count === 1) return;
+  }
+  const [row] = await tx<{ position: number }[]>`
+    SELECT position FROM projection_checkpoints WHERE projection = ${projection}`;
+  throw new CheckpointMoved(projection, expected, row?.position ?? 0);
+}

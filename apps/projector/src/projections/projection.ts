@@ -1,6 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { KnownRecordedEvent, RecordedEvent, ViewDelta } from '@pulse/events';
-import { claimCheckpoint, storeCheckpoint } from '../adapters/checkpoints.ts';
+import { advanceCheckpoint } from '../adapters/checkpoints.ts';
 import { checkEvent } from './known-event.ts';
 
 /** What one committed batch leaves for the runner to do: deltas to publish, events it had to skip. */
@@ -116,10 +116,9 @@ export async function commitBatch(
 ): Promise<CommittedBatch> {
   const checkpoint = o.checkpoint ?? projection.name;
   const deltas = await sql.begin(async (tx) => {
-    await claimCheckpoint(tx, checkpoint, from);
-    const deltas = await projection.apply(tx, batch, o.tables ?? projection.tables);
-    await storeCheckpoint(tx, checkpoint, batch.position);
-    return deltas;
+    // Claimed and moved up front: the rows below commit with it or not at all.
+    await advanceCheckpoint(tx, checkpoint, from, batch.position);
+    return projection.apply(tx, batch, o.tables ?? projection.tables);
   });
   return { position: batch.position, deltas, invalid: batch.invalid };
 }
