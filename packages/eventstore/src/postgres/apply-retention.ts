@@ -59,7 +59,7 @@ export async function applyRetention(
 
 /**
  * A stream's last event stays, hidden from reads, as KurrentDB's scavenge keeps it: the next
- * append numbers on from it (reserve-positions.ts), so a stream's versions never start over.
+ * append numbers on from it (pulse_append), so a stream's versions never start over.
  */
 function notLast(sql: PoolSql) {
   return sql`e.stream_version < (SELECT max(l.stream_version) FROM events l WHERE l.stream = e.stream)`;

@@ -1,14 +1,16 @@
+import type { Sql as PoolSql } from 'postgres';
 import type { RecordedEvent } from '@pulse/events';
 import type { ReadAllOptions } from '../port.ts';
 import { notExpired, settled, type CategoryMaxAge } from './retention-filter.ts';
-import { selectRecordedEvent, type Sql } from './rows.ts';
+import { inReadTransaction, selectRecordedEvent, type Sql } from './rows.ts';
 
 /**
  * Keyset read of the global order. Only settled rows are returned, so a reader that moves its
  * checkpoint to the last position it got never skips an event that commits later.
  */
-export async function readAll(sql: Sql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge): Promise<RecordedEvent[]> {
-  return Array.from(await readAllQuery(sql, options, categoryMaxAge));
+export async function readAll(sql: PoolSql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge): Promise<RecordedEvent[]> {
+  const [rows] = await inReadTransaction(sql, 'READ COMMITTED', (conn) => [readAllQuery(conn, options, categoryMaxAge)]);
+  return Array.from(rows as RecordedEvent[]);
 }
 
 /** The page query on its own, so a subscription can read it together with the settled head. */

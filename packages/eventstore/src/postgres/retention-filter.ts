@@ -40,7 +40,7 @@ export function notExpired(sql: Sql, categoryMaxAge: CategoryMaxAge) {
  * transaction in another database stalled live delivery for seconds (BENCHMARKS.md). So the
  * snapshot's running transactions (xip) hold readers back only if they may be appends:
  *
- * - those that hold the writer marker now (markWriter: an append holds it from before it takes a
+ * - those that hold the writer marker now (pulse_append: an append holds it from before it takes a
  *   position until it ends);
  * - those that have ended by now: they may have been appends whose rows this snapshot misses.
  *

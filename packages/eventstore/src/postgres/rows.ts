@@ -17,11 +17,12 @@ export function selectRecordedEvent(sql: Sql) {
     e.schema_version AS "schemaVersion", e.data, e.metadata`;
 }
 
-/** The session-level advisory lock a writer holds while it takes its xid and positions (write-events.ts). */
+/**
+ * The session-level advisory lock a writer holds while it takes its xid and positions
+ * (pulse_append, migration 1764000030000, which spells these keys out; the per-stream locks are
+ * class 4712).
+ */
 export const APPEND_LOCK_KEY = 4_711_000_001;
-
-/** The first key of the per-stream advisory locks (the second is the stream name's hash). */
-export const STREAM_LOCK_CLASS = 4_712;
 
 /**
  * The first key of the lock an append holds from before it takes positions until it ends; the
@@ -32,3 +33,31 @@ export const WRITER_MARKER_CLASS = 4_713;
 
 /** The LISTEN/NOTIFY channel; the payload is a committed position. */
 export const EVENTS_CHANNEL = 'pulse_events';
+
+/**
+ * Runs read statements in one read-only transaction, pipelined: one round trip. JIT is off in it:
+ * a page's estimated cost grows with its LIMIT and its filter (the retention check's subplans are
+ * costed per row), and past jit_above_cost PostgreSQL spent ~30 ms compiling each 5,000-row page
+ * that then ran in ~6 ms (EXPLAIN ANALYZE; BENCHMARKS.md).
+ */
+export async function inReadTransaction(
+  sql: PoolSql,
+  isolation: 'READ COMMITTED' | 'REPEATABLE READ',
+  statements: (conn: ReservedSql) => { execute(): Promise<unknown> }[],
+): Promise<unknown[]> {
+  const conn = await sql.reserve();
+  try {
+    const results = await Promise.all([
+      conn`BEGIN ISOLATION LEVEL ${conn.unsafe(isolation)} READ ONLY`.execute(),
+      conn`SET LOCAL jit = off`.execute(),
+      ...statements(conn).map((q) => q.execute()),
+      conn`COMMIT`.execute(),
+    ]);
+    return results.slice(2, -1);
+  } catch (err) {
+    await conn`ROLLBACK`.catch(() => {});
+    throw err;
+  } finally {
+    conn.release();
+  }
+}

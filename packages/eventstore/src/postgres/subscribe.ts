@@ -4,7 +4,7 @@ import type { ReadAllOptions, SubscribeOptions } from '../port.ts';
 import { settledHead } from './head-position.ts';
 import { readAllQuery } from './read-all.ts';
 import { settled, storeHorizon, type CategoryMaxAge } from './retention-filter.ts';
-import { EVENTS_CHANNEL } from './rows.ts';
+import { EVENTS_CHANNEL, inReadTransaction } from './rows.ts';
 
 export interface SubscriptionTuning {
   pageSize?: number;
@@ -72,23 +72,13 @@ async function startPosition(sql: PoolSql, from: SubscribeOptions['from'] = 'sta
  * client ~2 µs per event to strip it again.)
  */
 async function readPage(sql: PoolSql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge) {
-  const conn = await sql.reserve();
-  try {
-    // One horizon for both: each statement computing its own could see a later one.
-    const [, , rows, head] = await Promise.all([
-      conn`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`.execute(),
-      storeHorizon(conn).execute(),
-      readAllQuery(conn, options, categoryMaxAge, true).execute(),
-      conn<{ head: number }[]>`SELECT coalesce(max(e.position), 0) AS head FROM events e WHERE ${settled(conn, true)}`.execute(),
-      conn`COMMIT`.execute(),
-    ]);
-    return { events: Array.from(rows as RecordedEvent[]), settledHead: (head as { head: number }[])[0]!.head };
-  } catch (err) {
-    await conn`ROLLBACK`.catch(() => {});
-    throw err;
-  } finally {
-    conn.release();
-  }
+  // One horizon for both: each statement computing its own could see a later one.
+  const [, rows, head] = await inReadTransaction(sql, 'REPEATABLE READ', (conn) => [
+    storeHorizon(conn),
+    readAllQuery(conn, options, categoryMaxAge, true),
+    conn<{ head: number }[]>`SELECT coalesce(max(e.position), 0) AS head FROM events e WHERE ${settled(conn, true)}`,
+  ]);
+  return { events: Array.from(rows as RecordedEvent[]), settledHead: (head as { head: number }[])[0]!.head };
 }
 
 /**
