@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
+import type { RowPatches } from '../src/lib/live/row-patches.ts';
 
 type Msg =
   | { cmd: 'connect'; url: string; tenant: string; clients: number; probes: number; views: string[] }
@@ -32,7 +33,7 @@ function probe(url: string, tenant: string, views: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const s: Socket = io(`${url}/live`, { transports: ['websocket'], reconnection: false });
     sockets.push({ close: () => s.close() });
-    s.on('delta', (d: { view: string; rows: Record<string, unknown>[] }) => {
+    s.on('delta', (d: { view: string; rows: Record<string, unknown>[]; patches?: RowPatches[] }) => {
       const at = now();
       frames++;
       rows += d.rows.length;
@@ -40,17 +41,24 @@ function probe(url: string, tenant: string, views: string[]): Promise<void> {
         const batch = d.view === 'fleet' ? Number(r.uptimeS) : Number(/#(\d+)/.exec(String(r.title))?.[1]);
         if (Number.isFinite(batch)) receipts.push([at, batch]);
       }
+      // Patched rows (fleet): a heartbeat always changes uptimeS, which carries the batch.
+      for (const p of d.patches ?? []) {
+        rows += p.keys.length;
+        const j = p.fields.indexOf('uptimeS');
+        if (j >= 0) for (const v of p.values) receipts.push([at, Number(v[j])]);
+      }
     });
     s.on('connect_error', reject);
-    s.on('connect', async () => {
-      for (const view of views) {
-        const res = (await s.timeout(60_000).emitWithAck('subscribe', { view, tenant })) as {
-          ok: boolean;
-          error?: string;
-        };
-        if (!res.ok) return reject(new Error(res.error));
-      }
-      resolve();
+    s.on('connect', () => {
+      void (async () => {
+        for (const view of views) {
+          const res = (await s.timeout(60_000).emitWithAck('subscribe', { view, tenant })) as {
+            ok: boolean;
+            error?: string;
+          };
+          if (!res.ok) throw new Error(res.error);
+        }
+      })().then(resolve, reject);
     });
   });
 }
@@ -63,6 +71,8 @@ function counter(url: string, tenant: string, views: string[]): Promise<void> {
     });
     sockets.push({ close: () => ws.close() });
     let acks = 0;
+    // Fail fast rather than hold the machine: a subscription that takes this long is a failure.
+    const timer = setTimeout(() => reject(new Error('a client did not get its subscriptions within 60 s')), 60_000);
     ws.on('error', reject);
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) return;
@@ -74,8 +84,13 @@ function counter(url: string, tenant: string, views: string[]): Promise<void> {
         views.forEach((view, i) => ws.send(`42/live,${i}${JSON.stringify(['subscribe', { view, tenant }])}`));
         return;
       }
-      if (text.startsWith('43/live,')) {
-        if (++acks === views.length) resolve();
+      // An ack (Engine.IO message 4, then Socket.IO ack 3), or a snapshot's: a binary ack (6)
+      // with one attachment, which follows as a binary frame.
+      if (text.startsWith('43/live,') || text.startsWith('461-/live,')) {
+        if (++acks === views.length) {
+          clearTimeout(timer);
+          resolve();
+        }
         return;
       }
       if (text.startsWith('42/live,["delta"')) {

@@ -204,7 +204,7 @@ async function main() {
 
     let seq = 1_000_000;
     for (const n of CLIENTS) {
-      log(`connecting ${n} clients (fleet + alerts) …`);
+      log(`connecting ${n} clients (fleet + alerts) … (web RSS ${rssMb(web.child.pid).toFixed(0)} MB)`);
       await clients.ask({
         cmd: 'connect',
         url: webUrl,
@@ -215,6 +215,7 @@ async function main() {
       });
       await sleep(1000);
       await clients.ask({ cmd: 'reset' });
+      log(`${n} clients connected (web RSS ${rssMb(web.child.pid).toFixed(0)} MB)`);
       const accepted = new Map<number, number>();
       let offered = 0;
       let rss = 0;

@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { io, type Socket } from 'socket.io-client';
+import type { ViewSnapshot } from '@pulse/events';
 import { addIngestKey, generateIngestKey, upsertTenant } from '@pulse/platform';
 import {
   createTestBus,
@@ -25,6 +27,8 @@ import {
   viewports,
   type WebApp,
 } from './web-harness.ts';
+import { decodeSnapshot, type KeyedDelta, type SubscribeReply } from '../src/lib/live/protocol.ts';
+import { initialSync, receiveDeltas, receiveSnapshot } from '../src/lib/live/view-sync.ts';
 
 let db: TestDatabase, bus: TestBus, web: WebApp, browser: Browser, ingest: AppProcess, projector: AppProcess;
 let ingestUrl: string, key: string;
@@ -145,4 +149,40 @@ it('an alert raised over HTTP shows on /alerts; acknowledging it goes through th
   await screenshot(other, 'slice-alerts-conflict');
   await screenshot(page, 'slice-alerts');
   await Promise.all([page.close(), other.close()]);
+});
+
+it('fleet rows kept live from patches are the rows a fresh snapshot reads, field for field', async () => {
+  // Patches leave out what did not change, so the projector's delta rows and the snapshot's
+  // rows must agree on every field (a field only one of them has would never be patched in).
+  const live: Socket = io(`${web.baseUrl}/live`, { transports: ['websocket'], reconnection: false });
+  let state = initialSync<'fleet'>();
+  let patched = 0;
+  live.on('delta', (d: KeyedDelta<'fleet'>) => {
+    if (d.view !== 'fleet') return;
+    state = receiveDeltas(state, [d]);
+    for (const p of d.patches ?? []) patched += p.keys.length;
+  });
+  const subscribe = async () => {
+    const res = (await live.emitWithAck('subscribe', { view: 'fleet', tenant: 'demo' })) as SubscribeReply;
+    if (!res.ok || res.mode !== 'snapshot') throw new Error(`no snapshot: ${JSON.stringify(res)}`);
+    return decodeSnapshot(res.snapshot) as ViewSnapshot<'fleet'>;
+  };
+  state = receiveSnapshot(state, await subscribe());
+
+  for (let round = 1; round <= 3; round++) {
+    const hb = heartbeat('app-01', 10 * round);
+    expect((await post([hb, { ...heartbeat('app-02', round), occurredAt: hb.occurredAt }])).status).toBe(202);
+    // Each round in an emit of its own: rounds 2 and 3 reach the client as patches.
+    await expect.poll(() => state.data?.rows.get('app-01')?.cpuPct, { timeout: 5_000 }).toBe(10 * round);
+    await expect.poll(() => state.data?.rows.get('app-02')?.cpuPct, { timeout: 5_000 }).toBe(round);
+  }
+  expect(patched).toBeGreaterThanOrEqual(4);
+  // A second subscriber's snapshot, once it is at the same position as the rows kept live.
+  let fresh = await subscribe();
+  for (let i = 0; i < 20 && fresh.position !== state.data?.position; i++) fresh = await subscribe();
+  expect(fresh.position).toBe(state.data?.position);
+  expect(Object.fromEntries(state.data!.rows)).toEqual(
+    Object.fromEntries(fresh.rows.map((r) => [r.machineId, r])),
+  );
+  live.close();
 });

@@ -1,4 +1,4 @@
-import type { ViewDelta, ViewName, ViewRows, ViewSnapshot } from '@pulse/events';
+import type { ViewName, ViewRows, ViewSnapshot } from '@pulse/events';
 import {
   beginLoading,
   initialSync,
@@ -7,7 +7,8 @@ import {
   receiveSnapshot,
   type SyncState,
 } from './view-sync.ts';
-import type { KeyedDelta } from './protocol.ts';
+import { decodeSnapshot, type KeyedDelta } from './protocol.ts';
+import { PatchBaseMissing } from './row-patches.ts';
 import type { LiveSocket } from './socket.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
@@ -36,7 +37,7 @@ export class LiveView<V extends ViewName> {
   #sync = $state.raw<SyncState<V>>(initialSync());
   #attempt = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
-  #queued: ViewDelta<V>[] = [];
+  #queued: KeyedDelta<V>[] = [];
   #waiters: { position: number; resolve: () => void }[] = [];
 
   connection = $state<ConnectionState>('connecting');
@@ -67,7 +68,7 @@ export class LiveView<V extends ViewName> {
   #onDisconnect = () => this.#lost();
   #onDelta = (delta: KeyedDelta) => {
     if (delta.view !== this.view || delta.tenant !== this.tenant || delta.key !== this.key) return;
-    if (this.#queued.push(delta as ViewDelta<V>) === 1) nextFrame(() => this.#applyQueued());
+    if (this.#queued.push(delta as KeyedDelta<V>) === 1) nextFrame(() => this.#applyQueued());
   };
 
   /** Stops following the view (a detail panel closed): the server leaves its room. */
@@ -95,17 +96,39 @@ export class LiveView<V extends ViewName> {
     return new Promise((resolve) => this.#waiters.push({ position, resolve }));
   }
 
-  #applyQueued() {
-    if (this.#queued.length === 0) return;
+  /** False when what was queued could not be applied and a fresh subscription has started. */
+  #applyQueued(): boolean {
+    if (this.#queued.length === 0) return true;
     const deltas = this.#queued;
     this.#queued = [];
-    this.#set(receiveDeltas(this.#sync, deltas));
+    return this.#apply(() => receiveDeltas(this.#sync, deltas));
+  }
+
+  /**
+   * Sets what `next` computes; when it cannot be computed from our rows, starts over from a
+   * snapshot: `next` gave undefined, or a patch named a row we lack (never expected, but a wrong
+   * row must not stay on screen).
+   */
+  #apply(next: () => SyncState<V> | undefined): boolean {
+    let state: SyncState<V> | undefined;
+    try {
+      state = next();
+    } catch (err) {
+      if (!(err instanceof PatchBaseMissing)) throw err;
+      console.warn(`live ${this.tenant}:${this.view}: ${err.message}; taking a fresh snapshot`);
+    }
+    if (!state) {
+      this.#subscribeFresh();
+      return false;
+    }
+    this.#set(state);
+    return true;
   }
 
   #subscribe() {
     const socket = this.socket!;
     clearTimeout(this.#retry);
-    this.#applyQueued();
+    if (!this.#applyQueued()) return;
     const attempt = ++this.#attempt;
     const since = this.#sync.data?.position;
     this.#set(beginLoading(this.#sync));
@@ -124,14 +147,13 @@ export class LiveView<V extends ViewName> {
           return;
         }
         this.#applyQueued();
-        if (res.mode === 'resume') {
-          const resumed = receiveResume(this.#sync, res.since, res.deltas as ViewDelta<V>[]);
-          // Our rows moved on since we asked (cannot happen while loading, but never guess): start over.
-          if (!resumed) return this.#subscribeFresh();
-          this.#set(resumed);
-        } else {
-          this.#set(receiveSnapshot(this.#sync, res.snapshot as ViewSnapshot<V>));
-        }
+        const applied = this.#apply(() =>
+          res.mode === 'resume'
+            ? // undefined when our rows moved on since we asked (cannot happen while loading, but never guess)
+              receiveResume(this.#sync, res.since, res.deltas as KeyedDelta<V>[])
+            : receiveSnapshot(this.#sync, decodeSnapshot(res.snapshot) as ViewSnapshot<V>),
+        );
+        if (!applied) return;
         this.lastSync = res.mode;
         this.connection = 'live';
         this.staleSince = null;

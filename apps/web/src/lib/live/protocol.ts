@@ -1,3 +1,4 @@
+import type { RowPatches } from './row-patches.ts';
 import type { CommandName, CommandReply, ViewDelta, ViewName, ViewSnapshot } from '@pulse/events';
 
 /**
@@ -14,13 +15,35 @@ export interface SubscribeRequest {
 }
 
 export type SubscribeReply =
-  | { ok: true; mode: 'snapshot'; snapshot: ViewSnapshot & { key?: string } }
+  /**
+   * `snapshot` is the ViewSnapshot (with `key` for a view split by subject) as UTF-8 JSON bytes,
+   * encoded once for every subscriber that shares the read: Socket.IO sends a binary attachment
+   * as it is to each socket, where an object would be serialized again for each (a thousand
+   * screens subscribing at once would each cost the server a full encode and its own copy).
+   */
+  | { ok: true; mode: 'snapshot'; snapshot: ArrayBuffer | Uint8Array }
   /** Everything the client missed since `since`, oldest first; then deltas as usual. */
-  | { ok: true; mode: 'resume'; since: number; deltas: ViewDelta[] }
+  | { ok: true; mode: 'resume'; since: number; deltas: KeyedDelta[] }
   | { ok: false; error: string };
 
-/** A delta as a room receives it: for a view split by subject, only that subject's rows, named by `key`. */
-export type KeyedDelta = ViewDelta & { key?: string };
+/**
+ * A delta as a room receives it: for a view split by subject, only that subject's rows, named by
+ * `key`; for a patchable view (fleet), rows the client already has as patches of their changed
+ * fields, and only new rows whole in `rows`.
+ */
+export type KeyedDelta<V extends ViewName = ViewName> = ViewDelta<V> & {
+  key?: string;
+  patches?: RowPatches[];
+};
+
+/** The snapshot of a snapshot-mode SubscribeReply. */
+export function decodeSnapshot(bytes: ArrayBuffer | Uint8Array): ViewSnapshot & { key?: string } {
+  return JSON.parse(new TextDecoder().decode(bytes)) as ViewSnapshot & { key?: string };
+}
+
+export function encodeSnapshot(snapshot: ViewSnapshot & { key?: string }): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(snapshot));
+}
 
 export interface CommandRequest {
   tenant: string;

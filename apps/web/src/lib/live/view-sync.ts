@@ -1,4 +1,6 @@
-import type { ViewDelta, ViewName, ViewRows, ViewSnapshot } from '@pulse/events';
+import type { ViewName, ViewRows, ViewSnapshot } from '@pulse/events';
+import type { KeyedDelta } from './protocol.ts';
+import { applyRowPatches } from './row-patches.ts';
 import { rowKey } from './view-rows.ts';
 
 /** What a client shows of one view: every row by key, as of `position`. */
@@ -12,7 +14,7 @@ export interface ViewData<V extends ViewName = ViewName> {
  * newer than the snapshot) and the previous data, if any, stays on screen as stale.
  */
 export type SyncState<V extends ViewName = ViewName> =
-  | { phase: 'loading'; buffer: ViewDelta<V>[]; data: ViewData<V> | undefined }
+  | { phase: 'loading'; buffer: KeyedDelta<V>[]; data: ViewData<V> | undefined }
   | { phase: 'synced'; data: ViewData<V> };
 
 export function initialSync<V extends ViewName>(): SyncState<V> {
@@ -24,14 +26,14 @@ export function beginLoading<V extends ViewName>(state: SyncState<V>): SyncState
   return { phase: 'loading', buffer: [], data: state.data };
 }
 
-export function receiveDelta<V extends ViewName>(state: SyncState<V>, delta: ViewDelta<V>): SyncState<V> {
+export function receiveDelta<V extends ViewName>(state: SyncState<V>, delta: KeyedDelta<V>): SyncState<V> {
   return receiveDeltas(state, [delta]);
 }
 
 /** Several deltas at once (one animation frame's worth): buffered while loading, else applied together. */
 export function receiveDeltas<V extends ViewName>(
   state: SyncState<V>,
-  deltas: readonly ViewDelta<V>[],
+  deltas: readonly KeyedDelta<V>[],
 ): SyncState<V> {
   if (deltas.length === 0) return state;
   if (state.phase === 'loading') return { ...state, buffer: [...state.buffer, ...deltas] };
@@ -63,7 +65,7 @@ export function receiveSnapshot<V extends ViewName>(
 export function receiveResume<V extends ViewName>(
   state: SyncState<V>,
   since: number,
-  deltas: readonly ViewDelta<V>[],
+  deltas: readonly KeyedDelta<V>[],
 ): SyncState<V> | undefined {
   if (!state.data || state.data.position !== since) return undefined;
   const buffered = state.phase === 'loading' ? state.buffer : [];
@@ -71,14 +73,18 @@ export function receiveResume<V extends ViewName>(
 }
 
 /** Replaces rows by key; a delta at or below the data's position is already included and ignored. */
-export function applyDelta<V extends ViewName>(data: ViewData<V>, delta: ViewDelta<V>): ViewData<V> {
+export function applyDelta<V extends ViewName>(data: ViewData<V>, delta: KeyedDelta<V>): ViewData<V> {
   return applyDeltas(data, [delta]);
 }
 
-/** Applies deltas in position order, each only if newer than what is applied so far, copying the rows once. */
+/**
+ * Applies deltas in position order, each only if newer than what is applied so far, copying the
+ * rows once. Throws PatchBaseMissing when a patch names a row these rows lack (never expected:
+ * the caller starts over from a snapshot).
+ */
 export function applyDeltas<V extends ViewName>(
   data: ViewData<V>,
-  deltas: readonly ViewDelta<V>[],
+  deltas: readonly KeyedDelta<V>[],
 ): ViewData<V> {
   const newer = deltas.filter((d) => d.position > data.position).sort((a, b) => a.position - b.position);
   if (newer.length === 0) return data;
@@ -87,6 +93,7 @@ export function applyDeltas<V extends ViewName>(
   for (const delta of newer) {
     if (delta.position <= position) continue;
     for (const row of delta.rows) rows.set(rowKey(delta.view, row), row);
+    if (delta.patches) applyRowPatches(rows, delta.patches);
     position = delta.position;
   }
   return { position, rows };

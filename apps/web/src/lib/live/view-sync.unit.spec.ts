@@ -10,6 +10,8 @@ import {
   receiveSnapshot,
   type SyncState,
 } from './view-sync.ts';
+import type { KeyedDelta } from './protocol.ts';
+import { PatchBaseMissing, type RowPatches } from './row-patches.ts';
 
 const machine = (machineId: string, patch: Partial<MachineView> = {}): MachineView => ({
   machineId,
@@ -142,5 +144,56 @@ describe('client view sync', () => {
     const after = applyDelta(before, delta(2, [machine('a', { status: 'offline' })]));
     expect(before.rows.get('a')?.status).toBe('online');
     expect(after.rows.get('a')?.status).toBe('offline');
+  });
+
+  describe('patches (fleet rows the client has, only their changed fields)', () => {
+    const patched = (position: number, rows: MachineView[], patches: RowPatches[]): KeyedDelta<'fleet'> => ({
+      ...delta(position, rows),
+      patches,
+    });
+
+    it('merges each patch into its row, beside whole rows, without touching the row objects it was given', () => {
+      const a = machine('a');
+      const synced = receiveSnapshot(initialSync<'fleet'>(), snapshot(10, [a, machine('b')]));
+      const state = receiveDeltas(synced, [
+        patched(
+          11,
+          [machine('c')],
+          [
+            {
+              fields: ['cpuPct', 'status'],
+              keys: ['a', 'b'],
+              values: [
+                [91, 'overdue'],
+                [92, 'offline'],
+              ],
+            },
+          ],
+        ),
+        patched(12, [], [{ fields: ['cpuPct'], keys: ['c'], values: [[93]] }]),
+      ]);
+      expect(state.data?.rows.get('a')).toEqual(machine('a', { cpuPct: 91, status: 'overdue' }));
+      expect(state.data?.rows.get('b')).toEqual(machine('b', { cpuPct: 92, status: 'offline' }));
+      expect(state.data?.rows.get('c')).toEqual(machine('c', { cpuPct: 93 }));
+      expect(a).toEqual(machine('a'));
+      expect(state.data?.position).toBe(12);
+    });
+
+    it('applies patches buffered while the snapshot loaded, and drops those it already has', () => {
+      let state = receiveDelta(
+        beginLoading(initialSync<'fleet'>()),
+        patched(9, [], [{ fields: ['cpuPct'], keys: ['a'], values: [[9]] }]),
+      );
+      state = receiveDelta(state, patched(11, [], [{ fields: ['cpuPct'], keys: ['a'], values: [[11]] }]));
+      state = receiveSnapshot(state, snapshot(10, [machine('a', { cpuPct: 10 })]));
+      expect(state.data?.rows.get('a')?.cpuPct).toBe(11);
+    });
+
+    it('throws PatchBaseMissing for a patch of a row it does not have (the caller starts over)', () => {
+      const synced = receiveSnapshot(initialSync<'fleet'>(), snapshot(10, [machine('a')]));
+      expect(() =>
+        receiveDeltas(synced, [patched(11, [], [{ fields: ['cpuPct'], keys: ['zz'], values: [[1]] }])]),
+      ).toThrow(PatchBaseMissing);
+    });
   });
 });

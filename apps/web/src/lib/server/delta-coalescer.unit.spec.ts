@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MachineView, ViewDelta } from '@pulse/events';
+import type { KeyedDelta } from '../live/protocol.ts';
 import { DeltaCoalescer } from './delta-coalescer.ts';
 
 const machine = (machineId: string, cpuPct: number): MachineView => ({
@@ -108,5 +109,102 @@ describe('DeltaCoalescer', () => {
     coalescer.close();
     vi.advanceTimersByTime(1000);
     expect(emitted).toHaveLength(0);
+  });
+});
+
+describe('DeltaCoalescer, for a patchable view', () => {
+  let emitted: KeyedDelta<'fleet'>[];
+  let coalescer: DeltaCoalescer;
+  const push = (position: number, rows: MachineView[]) =>
+    coalescer.push('demo:fleet', delta('demo', position, rows));
+  const emitNow = () => vi.advanceTimersByTime(100);
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    emitted = [];
+    coalescer = new DeltaCoalescer({
+      intervalMs: 100,
+      patchable: (view) => view === 'fleet',
+      emit: (_room, d) => emitted.push(d as KeyedDelta<'fleet'>),
+    });
+  });
+  afterEach(() => {
+    coalescer.close();
+    vi.useRealTimers();
+  });
+
+  it('sends a row new to the room whole, then only the fields that changed, grouped by those fields', () => {
+    push(1, [machine('a', 1), machine('b', 1)]);
+    emitNow();
+    push(2, [machine('a', 2), { ...machine('b', 5), status: 'offline' }]);
+    push(3, [machine('c', 3)]);
+    emitNow();
+    expect(emitted[0]!.rows).toEqual([machine('a', 1), machine('b', 1)]);
+    expect(emitted[0]!.patches).toBeUndefined();
+    expect(emitted[1]).toEqual({
+      view: 'fleet',
+      tenant: 'demo',
+      position: 3,
+      rows: [machine('c', 3)],
+      patches: [
+        { fields: ['cpuPct'], keys: ['a'], values: [[2]] },
+        { fields: ['cpuPct', 'status'], keys: ['b'], values: [[5, 'offline']] },
+      ],
+    });
+  });
+
+  it('patches every field that changed in any version heard since the last emit, even one changed back', () => {
+    push(1, [machine('a', 1)]);
+    emitNow();
+    // A client whose snapshot holds the middle version must still end up with the last one.
+    push(2, [{ ...machine('a', 1), status: 'offline' }]);
+    push(3, [machine('a', 7)]);
+    emitNow();
+    expect(emitted[1]!.rows).toEqual([]);
+    expect(emitted[1]!.patches).toEqual([
+      { fields: ['cpuPct', 'status'], keys: ['a'], values: [[7, 'online']] },
+    ]);
+  });
+
+  it('sends a row whole when a field is gone, and nothing for a row that did not change', () => {
+    push(1, [{ ...machine('a', 1), customer: 'acme' }, machine('b', 1)]);
+    emitNow();
+    push(2, [machine('a', 1), machine('b', 1)]);
+    emitNow();
+    expect(emitted[1]).toEqual({ view: 'fleet', tenant: 'demo', position: 2, rows: [machine('a', 1)] });
+  });
+
+  it('compares nested values by value', () => {
+    const at = '2026-11-25T12:00:00.000Z';
+    push(1, [{ ...machine('a', 1), signals: { agent: at } }]);
+    emitNow();
+    push(2, [{ ...machine('a', 1), signals: { agent: at } }]);
+    push(3, [{ ...machine('b', 1) }]);
+    emitNow();
+    push(4, [{ ...machine('a', 1), signals: { agent: at, rmm: at } }]);
+    emitNow();
+    expect(emitted[1]!.patches).toBeUndefined();
+    expect(emitted[2]!.patches).toEqual([
+      { fields: ['signals'], keys: ['a'], values: [[{ agent: at, rmm: at }]] },
+    ]);
+  });
+
+  it('sends rows whole again after forget() (the node may have missed deltas) and after an out-of-order delta', () => {
+    push(1, [machine('a', 1)]);
+    emitNow();
+    coalescer.forget();
+    push(2, [machine('a', 2)]);
+    emitNow();
+    push(1, [machine('a', 9)]);
+    push(3, [machine('a', 3)]);
+    emitNow();
+    push(4, [machine('a', 4)]);
+    emitNow();
+    expect(emitted.map((d) => [d.rows.length, d.patches?.length ?? 0])).toEqual([
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [0, 1],
+    ]);
   });
 });

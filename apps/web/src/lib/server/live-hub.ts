@@ -2,7 +2,13 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import type { CommandReply, ViewDelta, ViewName, ViewSnapshot } from '@pulse/events';
 import type { Logger, Sql } from '@pulse/platform';
-import type { KeyedDelta, LiveClientToServer, LiveServerToClient, SubscribeReply } from '../live/protocol.ts';
+import {
+  encodeSnapshot,
+  type KeyedDelta,
+  type LiveClientToServer,
+  type LiveServerToClient,
+  type SubscribeReply,
+} from '../live/protocol.ts';
 import { roomOf } from '../live/view-rows.ts';
 import { DeltaCoalescer } from './delta-coalescer.ts';
 import { ResumeBuffer, type ResumeBufferOptions } from './resume-buffer.ts';
@@ -11,6 +17,12 @@ import { SubscribeRequest, viewReaders } from './views.ts';
 export type LiveServer = Server<LiveClientToServer, LiveServerToClient>;
 type LiveNamespace = Namespace<LiveClientToServer, LiveServerToClient>;
 export type LiveSocket = Socket<LiveClientToServer, LiveServerToClient>;
+
+/** A snapshot as read, and as its subscribers receive it. */
+interface SharedSnapshot {
+  snapshot: ViewSnapshot & { key?: string };
+  bytes: Uint8Array;
+}
 
 export interface LiveHubOptions {
   sql: Sql;
@@ -36,7 +48,9 @@ export class LiveHub {
   #available = true;
   #lastStamp = 0;
   /** Snapshot reads not started yet, by room: every subscriber that joins before one starts shares it. */
-  readonly #queuedReads = new Map<string, Promise<ViewSnapshot>>();
+  readonly #queuedReads = new Map<string, Promise<SharedSnapshot>>();
+  /** The last read started or queued, by room: the next one starts after it. */
+  readonly #latestReads = new Map<string, Promise<SharedSnapshot>>();
 
   /** Strictly increasing milliseconds: the positions of measured views on this node. */
   #clock(): number {
@@ -52,6 +66,7 @@ export class LiveHub {
     this.#buffer = new ResumeBuffer(options.resume);
     this.#coalescer = new DeltaCoalescer({
       intervalMs: options.coalesceMs ?? 100,
+      patchable: (view) => viewReaders[view]?.patch === true,
       emit: (room, delta) => {
         if (!viewReaders[delta.view]?.measured) this.#buffer.record(room, delta);
         this.#nsp.to(room).emit('delta', delta);
@@ -85,6 +100,7 @@ export class LiveHub {
    */
   listening(floor: number): void {
     this.#buffer.reset(floor);
+    this.#coalescer.forget();
   }
 
   /** Fans one committed delta out to the room watching it (coalesced) and keeps it for resumes. */
@@ -129,20 +145,40 @@ export class LiveHub {
   }
 
   /**
-   * One snapshot read for every subscriber of a room that joined before the read began (a
-   * thousand screens reconnecting after a restart would otherwise read the view a thousand
-   * times). A subscriber arriving once the read has begun waits for the next one: the read must
-   * start after its join, or a delta committed in between could reach neither.
+   * One snapshot read, and one encode, for every subscriber of a room that joined before the read
+   * began (a thousand screens reconnecting after a restart would otherwise read the view a
+   * thousand times). A subscriber arriving once the read has begun waits for the next one: the
+   * read must start after its join, or a delta committed in between could reach neither. That
+   * next read starts when the one in flight is done, so a room has at most one read in flight and
+   * one gathering subscribers, however fast they come.
    */
-  #readShared(room: string, view: ViewName, tenant: string, key: string | undefined): Promise<ViewSnapshot> {
+  #readShared(
+    room: string,
+    view: ViewName,
+    tenant: string,
+    key: string | undefined,
+  ): Promise<SharedSnapshot> {
     let read = this.#queuedReads.get(room);
-    if (!read) {
-      read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.#queuedReads.delete(room);
-        return viewReaders[view]!.readSnapshot(this.options.sql, tenant, key) as Promise<ViewSnapshot>;
-      });
-      this.#queuedReads.set(room, read);
-    }
+    if (read) return read;
+    const inFlight = this.#latestReads.get(room);
+    const turn = inFlight
+      ? inFlight.then(
+          () => {},
+          () => {},
+        )
+      : new Promise<void>((resolve) => setImmediate(resolve));
+    read = turn.then(async () => {
+      this.#queuedReads.delete(room);
+      const snapshot = (await viewReaders[view]!.readSnapshot(this.options.sql, tenant, key)) as ViewSnapshot;
+      const keyed = key === undefined ? snapshot : { ...snapshot, key };
+      return { snapshot: keyed, bytes: encodeSnapshot(keyed) };
+    });
+    this.#queuedReads.set(room, read);
+    this.#latestReads.set(room, read);
+    const forget = () => {
+      if (this.#latestReads.get(room) === read) this.#latestReads.delete(room);
+    };
+    read.then(forget, forget);
     return read;
   }
 
@@ -170,13 +206,15 @@ export class LiveHub {
     }
     try {
       const read = await this.#readShared(room, view, tenant, key);
-      const snapshot = reader.measured ? { ...read, position: this.#clock() } : read;
-      if (!reader.measured) this.#buffer.observe(snapshot.position);
+      let { snapshot, bytes } = read;
+      // Stamped per subscriber: a small view, encoded again for each.
+      if (reader.measured) bytes = encodeSnapshot((snapshot = { ...snapshot, position: this.#clock() }));
+      else this.#buffer.observe(snapshot.position);
       this.options.log.debug(
         { socket: socket.id, room, position: snapshot.position, rows: snapshot.rows.length },
         'subscribed',
       );
-      return { ok: true, mode: 'snapshot', snapshot: key === undefined ? snapshot : { ...snapshot, key } };
+      return { ok: true, mode: 'snapshot', snapshot: bytes };
     } catch (err) {
       await socket.leave(room);
       this.options.log.error({ err, room }, 'snapshot failed');

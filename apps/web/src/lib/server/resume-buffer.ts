@@ -1,4 +1,5 @@
-import type { ViewDelta } from '@pulse/events';
+import type { KeyedDelta } from '../live/protocol.ts';
+import { patchedRows } from '../live/row-patches.ts';
 
 export interface ResumeBufferOptions {
   /** How many emitted deltas each room keeps. */
@@ -8,7 +9,7 @@ export interface ResumeBufferOptions {
 }
 
 interface Room {
-  deltas: ViewDelta[];
+  deltas: KeyedDelta[];
   rows: number;
   /** Every change after this position is in `deltas` (or still pending in the coalescer). */
   from: number;
@@ -55,7 +56,7 @@ export class ResumeBuffer {
     this.reset(Number.POSITIVE_INFINITY);
   }
 
-  record(room: string, delta: ViewDelta): void {
+  record(room: string, delta: KeyedDelta): void {
     let r = this.#rooms.get(room);
     if (!r) {
       r = { deltas: [], rows: 0, from: this.#floor };
@@ -63,10 +64,10 @@ export class ResumeBuffer {
     }
     r.deltas.push(delta);
     this.observe(delta.position);
-    r.rows += delta.rows.length;
+    r.rows += delta.rows.length + patchedRows(delta.patches);
     while (r.deltas.length > this.#maxDeltas || (r.rows > this.#maxRows && r.deltas.length > 1)) {
       const dropped = r.deltas.shift()!;
-      r.rows -= dropped.rows.length;
+      r.rows -= dropped.rows.length + patchedRows(dropped.patches);
       r.from = dropped.position;
     }
   }
@@ -75,7 +76,7 @@ export class ResumeBuffer {
    * The deltas a client at `position` missed, oldest first (possibly none), or undefined when
    * this buffer cannot prove it has all of them.
    */
-  since(room: string, position: number): ViewDelta[] | undefined {
+  since(room: string, position: number): KeyedDelta[] | undefined {
     const r = this.#rooms.get(room);
     const from = r?.from ?? this.#floor;
     // Ahead of this node: a rebuilt read model or another deployment; only a snapshot is safe.

@@ -30,11 +30,17 @@ export interface ViewReader<V extends ViewName> {
    * stamps each delta and snapshot with its clock instead, and a reconnect always takes a snapshot.
    */
   measured?: boolean;
+  /**
+   * Rows may go out as patches (the fields that changed, see DeltaCoalescer). Only for a view
+   * whose snapshot holds every row of the view, so a client has each row a patch applies to (the
+   * alerts snapshot leaves out long-resolved alerts, which may reopen).
+   */
+  patch?: boolean;
 }
 
 /** Every view a browser can subscribe to, and where its snapshot comes from. */
 export const viewReaders: { [V in ViewName]?: ViewReader<V> } = {
-  fleet: { readSnapshot: readFleetSnapshot },
+  fleet: { readSnapshot: readFleetSnapshot, patch: true },
   fleet_rollups: { readSnapshot: readFleetRollupsSnapshot },
   alerts: { readSnapshot: readAlertsSnapshot },
   alert_counts: { readSnapshot: readAlertCountsSnapshot },
