@@ -71,3 +71,28 @@ export async function advanceCheckpoint(
     SELECT position FROM projection_checkpoints WHERE projection = ${projection}`;
   throw new CheckpointMoved(projection, expected, row?.position ?? 0);
 }
+
+/**
+ * Claims several checkpoints for the rest of the transaction, in name order (the order a rebuild's
+ * swap locks them in, so the two never deadlock), and checks each is where its batch starts.
+ */
+export async function claimCheckpoints(
+  tx: TransactionSql,
+  expected: ReadonlyMap<string, number>,
+): Promise<void> {
+  const rows = await tx<{ projection: string; position: number }[]>`
+    SELECT projection, position FROM projection_checkpoints
+    WHERE projection = ANY(${[...expected.keys()]}::text[]) ORDER BY projection FOR UPDATE`;
+  const actual = new Map(rows.map((r) => [r.projection, r.position]));
+  for (const [projection, position] of expected) {
+    // No row (-1): the caller makes it again (ensureCheckpoint) and resumes from it.
+    const at = actual.get(projection) ?? -1;
+    if (at !== position) throw new CheckpointMoved(projection, position, at);
+  }
+}
+
+/** Moves several claimed checkpoints to one position in one statement. */
+export async function storeCheckpoints(tx: TransactionSql, projections: string[], position: number): Promise<void> {
+  await tx`UPDATE projection_checkpoints SET position = ${position}, updated_at = now()
+           WHERE projection = ANY(${projections}::text[])`;
+}
