@@ -78,6 +78,7 @@ export interface Rebuilder {
 /** Rows changed since the last take, keyed; `take` hands them over and starts afresh. */
 export class Dirty<R> {
   private changed = new Map<string, R>();
+  private taken = new Set<string>();
   set(key: string, row: R): void {
     this.changed.set(key, row);
   }
@@ -85,6 +86,24 @@ export class Dirty<R> {
     const rows = [...this.changed.values()];
     this.changed = new Map();
     return rows;
+  }
+  /**
+   * Like `take`, split into rows never taken before and rows taken before. For a rebuild's shadow
+   * table, which only its own flushes (one at a time, in order) write, the first are new rows
+   * that can be COPYed without an upsert; a failed flush fails the whole rebuild.
+   */
+  takeSplit(): { fresh: R[]; again: R[] } {
+    const fresh: R[] = [];
+    const again: R[] = [];
+    for (const [key, row] of this.changed) {
+      if (this.taken.has(key)) again.push(row);
+      else {
+        this.taken.add(key);
+        fresh.push(row);
+      }
+    }
+    this.changed = new Map();
+    return { fresh, again };
   }
 }
 

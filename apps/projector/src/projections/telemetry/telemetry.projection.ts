@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
+import { copyRows } from '../../adapters/copy-rows.ts';
 import { deltasByTenant, Dirty, inChunks, type Projection } from '../projection.ts';
 import { addSample, samplesOf, toTelemetryView, type Sample, type TelemetryRow } from './telemetry.evolve.ts';
 
@@ -35,7 +36,12 @@ export const telemetryProjection: Projection<keyof typeof telemetryTables> = {
           }
         }
       },
-      flush: (tx, t) => inChunks(dirty.take(), 10_000, (c) => upsertBuckets(tx, c, t.rollups!)),
+      async flush(tx, t) {
+        // Most buckets are new at each flush (minutes pass): COPY those, upsert the ones written before.
+        const { fresh, again } = dirty.takeSplit();
+        await copyRows(tx, t.rollups!, BUCKET_COLUMNS, fresh, bucketValues);
+        await inChunks(again, 10_000, (c) => upsertBuckets(tx, c, t.rollups!));
+      },
     };
   },
 };
@@ -104,6 +110,38 @@ async function loadBuckets(
     }),
   );
 }
+
+const BUCKET_COLUMNS = [
+  'tenant',
+  'subject',
+  'metric',
+  'resolution',
+  'bucket_start',
+  'min',
+  'max',
+  'sum',
+  'count',
+  'last',
+  'last_at',
+  'unit',
+  'position',
+] as const;
+
+const bucketValues = (r: TelemetryRow) => [
+  r.tenant,
+  r.subject,
+  r.metric,
+  r.resolution,
+  r.bucketStart,
+  r.min,
+  r.max,
+  r.sum,
+  r.count,
+  r.last,
+  r.lastAt,
+  r.unit,
+  r.position,
+];
 
 async function upsertBuckets(tx: Db, rows: TelemetryRow[], table: string): Promise<void> {
   const col = <T>(pick: (r: TelemetryRow) => T) => rows.map(pick);
