@@ -12,8 +12,10 @@
  *
  *   BENCH_SECONDS (10), BENCH_RATE (20000 events/s offered, open loop; 0: closed loop as fast as
  *   CONCURRENCY clients go), BENCH_CONCURRENCY (6), BENCH_BATCH (500), BENCH_SPLIT (1: edge and
- *   recorder as two processes; 0: one process with every role)
+ *   recorder as two processes; 0: one process with every role), BENCH_PROJECTOR (0; 1: the
+ *   projector runs beside ingest, as `npm start` runs it, projecting everything ingested)
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -42,6 +44,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 6);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const MACHINES = 2000;
 const SPLIT = process.env.BENCH_SPLIT !== '0';
+const PROJECTOR = process.env.BENCH_PROJECTOR === '1';
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -114,10 +117,32 @@ function post(agent: http.Agent, port: number, key: string, body: string): Promi
   });
 }
 
-/** A process's CPU time so far, from its Prometheus metrics. */
-async function cpuSeconds(port: number): Promise<number> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
-  return Number(/^process_cpu_seconds_total (\S+)/m.exec(text)?.[1] ?? NaN);
+/** utime + stime of a process so far, in ms (Linux /proc; 0 once it has exited). */
+function procCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used by each measured process (edge, recorder, projector) and by the PostgreSQL backends of
+ * the bench's database, from now until the returned function is called: independent of how busy
+ * the machine is, unlike events/s and latency.
+ */
+async function cpuMeter(sql: postgres.Sql, dbName: string, pids: Record<string, number | undefined>) {
+  const backends = async () =>
+    (await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ${dbName}`).map((r) => r.pid);
+  const before = new Map((await backends()).map((pid) => [pid, procCpuMs(pid)]));
+  const start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid)]));
+  return async (): Promise<Record<string, number>> => {
+    let pg = 0;
+    for (const pid of await backends()) pg += procCpuMs(pid) - (before.get(pid) ?? 0);
+    const used = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid) - start[name]!]));
+    return { ...used, postgres: pg };
+  };
 }
 
 async function main() {
@@ -132,6 +157,7 @@ async function main() {
   const sql = createSql(url, { max: 2, name: 'pulse-bench' });
   let ingest: ReturnType<typeof startApp> | undefined;
   let recorder: ReturnType<typeof startApp> | undefined;
+  let projector: ReturnType<typeof startApp> | undefined;
   try {
     await migrate(url);
     await provisionBus(nc, names);
@@ -150,8 +176,11 @@ async function main() {
     ingest = startApp('ingest', { ...env, INGEST_PORT: String(port), INGEST_ROLES: SPLIT ? 'edge,commands' : 'edge,recorder,commands' });
     const recorderPort = await freePort();
     if (SPLIT) recorder = startApp('ingest', { ...env, INGEST_PORT: String(recorderPort), INGEST_ROLES: 'recorder' });
+    // "With everything running": the projector follows the store live and builds every read model.
+    const projectorPort = await freePort();
+    if (PROJECTOR) projector = startApp('projector', { ...env, PROJECTOR_METRICS_PORT: String(projectorPort) });
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    for (const p of SPLIT ? [port, recorderPort] : [port]) {
+    for (const p of [port, ...(SPLIT ? [recorderPort] : []), ...(PROJECTOR ? [projectorPort] : [])]) {
       for (let i = 0; i < 100; i++) {
         const ok = await fetch(`http://127.0.0.1:${p}/readyz`).then((r) => r.ok, () => false);
         if (ok) break;
@@ -163,7 +192,11 @@ async function main() {
     log(`built ${bodies.length} bodies of ${BATCH} events; warming up …`);
     for (let i = 0; i < 4; i++) await post(agent, port, key, batchBody(1_000_000 + i));
 
-    const cpuBefore = [await cpuSeconds(port), SPLIT ? await cpuSeconds(recorderPort) : 0];
+    const cpuUsed = await cpuMeter(sql, dbName, {
+      [SPLIT ? 'edge' : 'ingest']: ingest.child.pid,
+      ...(recorder && { recorder: recorder.child.pid }),
+      ...(projector && { projector: projector.child.pid }),
+    });
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
     let nextBody = 0;
@@ -218,8 +251,14 @@ async function main() {
       await new Promise((r) => setTimeout(r, 100));
     }
     const commitSeconds = (performance.now() - start) / 1000;
-    const cpuAfter = [await cpuSeconds(port), SPLIT ? await cpuSeconds(recorderPort) : 0];
-    const cpuPer1000 = (i: number) => (((cpuAfter[i]! - cpuBefore[i]!) / Math.max(1, stored)) * 1_000_000).toFixed(0);
+    const cpu = await cpuUsed();
+    const cpuPer1000 = Object.entries(cpu)
+      .map(([name, ms]) => `${name} ${((ms / Math.max(1, stored - 4 * BATCH)) * 1000).toFixed(1)} ms`)
+      .join(', ');
+    const projected = projector
+      ? (await sql<{ position: number }[]>`SELECT coalesce(min(position), 0)::bigint AS position FROM projection_checkpoints`)[0]!.position
+      : 0;
+    const [head] = await sql<{ position: number }[]>`SELECT coalesce(max(position), 0)::bigint AS position FROM events`;
     agent.destroy();
 
     latencies.sort((a, b) => a - b);
@@ -227,7 +266,7 @@ async function main() {
     const lines = [
       `## Ingest (\`npm run bench:ingest\`, ${new Date().toISOString().slice(0, 10)})`,
       '',
-      `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}; ${SPLIT ? 'ingest as two processes (edge + commands, recorder)' : 'ingest as one process (edge + recorder + commands)'}, NATS and PostgreSQL on this machine, loopback only. Batches of ${BATCH} heartbeats, ${SECONDS} s.`,
+      `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}; ${SPLIT ? 'ingest as two processes (edge + commands, recorder)' : 'ingest as one process (edge + recorder + commands)'}${PROJECTOR ? ', the projector beside it' : ''}, NATS and PostgreSQL on this machine, loopback only. Batches of ${BATCH} heartbeats, ${SECONDS} s. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}.`,
       '',
       '| measure | figure |',
       '| --- | --- |',
@@ -238,7 +277,8 @@ async function main() {
       `| latency per batch of ${BATCH}: p50 / p99 / max | ${latencies.length ? `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} / ${latencies.at(-1)!.toFixed(1)} ms` : 'n/a'} |`,
       `| responses | ${[...statuses].map(([s, n]) => `${n} × ${s}`).join(', ')} |`,
       `| stored / expected | ${fmt(stored)} / ${fmt(expected)} |`,
-      `| CPU per 1,000 events: ${SPLIT ? `edge ${cpuPer1000(0)} ms, recorder ${cpuPer1000(1)} ms` : `ingest ${cpuPer1000(0)} ms`} | (process_cpu_seconds_total; independent of what else runs) |`,
+      `| CPU per 1,000 events committed | ${cpuPer1000} (/proc; PostgreSQL = the backends of the bench's database; little affected by what else runs) |`,
+      ...(projector ? [`| projector: slowest read model's checkpoint when the last event was committed | ${fmt(projected)} of ${fmt(head!.position)} |`] : []),
       `| last commit after the last 202 | ${fmt((commitSeconds - acceptSeconds) * 1000)} ms |`,
     ];
     console.log(lines.join('\n'));
@@ -246,6 +286,7 @@ async function main() {
   } finally {
     await ingest?.stop();
     await recorder?.stop();
+    await projector?.stop();
     await sql.end({ timeout: 2 });
     await deleteBus(nc, names).catch(() => {});
     await nc.drain();

@@ -3,6 +3,7 @@
  * process or, with INGEST_ROLES, in separate ones. Run: node --import tsx apps/ingest/src/main.ts
  */
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { CommandBus } from '@nestjs/cqrs';
 import { busNames } from '@pulse/events';
@@ -75,6 +76,7 @@ await runMain(async () => {
   let recorderStore: RecorderStore | undefined;
   let pipeline: AppendPipeline | undefined;
   if (settings.INGEST_ROLES.has('recorder')) {
+    if (!settings.INGEST_ROLES.has('edge')) yieldCpu(settings.RECORDER_NICE, log);
     // The recorder's own pool, which it can replace if PostgreSQL strands it (recorder-store.ts).
     recorderStore = new RecorderStore(
       () => {
@@ -116,7 +118,7 @@ await runMain(async () => {
 
   // Stop taking requests first, then let the batch in hand finish, then flush NATS and SQL.
   onShutdown(log, [
-    ['http', () => app.close()],
+    ['http', () => closeHttp(app, 3000)],
     ['commands', () => commands?.stop()],
     ['recorder', () => recorder?.stop()],
     ['appends', () => pipeline?.drain()],
@@ -124,6 +126,31 @@ await runMain(async () => {
     ['postgres', () => Promise.all([sql.end({ timeout: 5 }), recorderStore?.close()])],
   ]);
 });
+
+/**
+ * Stops taking requests and lets those in flight finish for up to `graceMs`; then cuts the
+ * connections still open. Node's close waits for every busy connection, and one a client left
+ * mid-request (e.g. still sending a body it was already refused with 413) held shutdown until
+ * the 15 s deadline. A request cut here was not answered; its client retries with the same ids.
+ */
+async function closeHttp(app: Awaited<ReturnType<typeof createHttpServer>>, graceMs: number): Promise<void> {
+  const server = app.getHttpServer();
+  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cut);
+  }
+}
+
+/** Lowers this process's CPU priority (raising it would need privileges, lowering never does). */
+function yieldCpu(nice: number, log: Logger): void {
+  try {
+    if (nice > os.getPriority()) os.setPriority(nice);
+  } catch (err) {
+    log.warn({ err, nice }, 'cannot lower the recorder\'s CPU priority');
+  }
+}
 
 function fail(log: Logger, err: Error, message: string): never {
   log.fatal({ err: err.message }, message);

@@ -53,6 +53,12 @@ export const IngestSettings = CommonSettings.extend({
   RECORDER_APPEND_TIMEOUT_MS: Int(500, 600_000, 15_000),
   /** Appends the recorder keeps in flight at once, each for its own share of the streams. */
   RECORDER_APPEND_LANES: Int(1, 16, 3),
+  /**
+   * The CPU niceness a recorder-only process gives itself (0 to 19; higher yields more). JetStream
+   * buffers the recorder's work, so it needs throughput, not latency; on a host it shares with
+   * edges, the edges' answers go first. Ignored when the process is also an edge.
+   */
+  RECORDER_NICE: Int(0, 19, 10),
 });
 
 export type IngestSettings = z.infer<typeof IngestSettings>;
