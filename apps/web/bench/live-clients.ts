@@ -24,6 +24,8 @@ const sockets: { close: () => void }[] = [];
 let frames = 0;
 let bytes = 0;
 let rows = 0;
+/** How often the server dropped a client from a view to resync (it fell too far behind). */
+let resyncs = 0;
 /** [receivedAt (epoch ms), batch] pairs seen by probes. */
 let receipts: [number, number][] = [];
 
@@ -47,6 +49,10 @@ function probe(url: string, tenant: string, views: string[]): Promise<void> {
         const j = p.fields.indexOf('uptimeS');
         if (j >= 0) for (const v of p.values) receipts.push([at, Number(v[j])]);
       }
+    });
+    s.on('resync', (target: { view: string; tenant: string }) => {
+      resyncs++;
+      void s.emitWithAck('subscribe', target);
     });
     s.on('connect_error', reject);
     s.on('connect', () => {
@@ -72,7 +78,10 @@ function counter(url: string, tenant: string, views: string[]): Promise<void> {
     sockets.push({ close: () => ws.close() });
     let acks = 0;
     // Fail fast rather than hold the machine: a subscription that takes this long is a failure.
-    const timer = setTimeout(() => reject(new Error('a client did not get its subscriptions within 60 s')), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error('a client did not get its subscriptions within 60 s')),
+      60_000,
+    );
     ws.on('error', reject);
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) return;
@@ -92,6 +101,11 @@ function counter(url: string, tenant: string, views: string[]): Promise<void> {
           resolve();
         }
         return;
+      }
+      if (text.startsWith('42/live,["resync"')) {
+        resyncs++;
+        const [, target] = JSON.parse(data.subarray('42/live,'.length).toString()) as [string, unknown];
+        return ws.send(`42/live,${JSON.stringify(['subscribe', target])}`);
       }
       if (text.startsWith('42/live,["delta"')) {
         frames++;
@@ -143,12 +157,12 @@ process.on('message', async (msg: Msg) => {
         process.send!({ ok: true });
         break;
       case 'reset':
-        frames = bytes = rows = 0;
+        frames = bytes = rows = resyncs = 0;
         receipts = [];
         process.send!({ ok: true });
         break;
       case 'report':
-        process.send!({ ok: true, frames, bytes, rows, receipts });
+        process.send!({ ok: true, frames, bytes, rows, receipts, resyncs });
         break;
       case 'close':
         for (const s of sockets.splice(0)) s.close();

@@ -66,6 +66,16 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
+/** User + system CPU time of a process so far, in seconds. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
 /** One HTTP batch: heartbeats carrying the batch number in uptimeS, and every 20th event a new alert. */
 function batchBody(seq: number): string {
   const events = Array.from({ length: BATCH }, (_, i) => {
@@ -131,6 +141,9 @@ interface Row {
   busP99: number;
   samples: number;
   rss: number;
+  /** Web process CPU time per second of the run (1 = one core busy). */
+  cpu: number;
+  resyncs: number;
 }
 
 async function main() {
@@ -219,6 +232,7 @@ async function main() {
       const accepted = new Map<number, number>();
       let offered = 0;
       let rss = 0;
+      const cpu0 = cpuSeconds(web.child.pid);
       const rssTimer = setInterval(() => (rss = Math.max(rss, rssMb(web.child.pid))), 250);
       // The same rows as the web node hears them: splits the pipeline's share of the latency from the board's.
       const busReceipts: [number, number][] = [];
@@ -261,6 +275,7 @@ async function main() {
         bytes: number;
         rows: number;
         receipts: [number, number][];
+        resyncs: number;
       }>({ cmd: 'report' });
       const webShare = report.receipts
         .filter(([, b]) => heard.has(b))
@@ -284,6 +299,8 @@ async function main() {
         busP99: percentile(busLatencies, 99),
         samples: latencies.length,
         rss,
+        cpu: (cpuSeconds(web.child.pid) - cpu0) / (elapsed + 2),
+        resyncs: report.resyncs,
       });
       log(JSON.stringify(results.at(-1)));
       await clients.ask({ cmd: 'close' });
@@ -329,12 +346,12 @@ async function main() {
     `\n### bench:live — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${MACHINES} machines, ${RATE} events/s offered, ${SECONDS} s\n`,
   );
   console.log(
-    '| clients | events/s accepted | updates delivered/s | MB/s to clients | p50 / p99 202→client | of which 202→delta on NATS (pipeline) | p50 / p99 NATS→client (web) | samples | web RSS peak |',
+    '| clients | events/s accepted | updates delivered/s | MB/s to clients | p50 / p99 202→client | of which 202→delta on NATS (pipeline) | p50 / p99 NATS→client (web) | samples | web RSS peak | web CPU | resyncs |',
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results)
     console.log(
-      `| ${r.clients} | ${r.accepted} | ${r.deliveries} | ${r.mbPerS.toFixed(1)} | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} ms | ${r.busP50.toFixed(0)} / ${r.busP99.toFixed(0)} ms | ${r.webP50.toFixed(0)} / ${r.webP99.toFixed(0)} ms | ${r.samples} | ${r.rss.toFixed(0)} MB |`,
+      `| ${r.clients} | ${r.accepted} | ${r.deliveries} | ${r.mbPerS.toFixed(1)} | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} ms | ${r.busP50.toFixed(0)} / ${r.busP99.toFixed(0)} ms | ${r.webP50.toFixed(0)} / ${r.webP99.toFixed(0)} ms | ${r.samples} | ${r.rss.toFixed(0)} MB | ${(r.cpu * 100).toFixed(0)} % | ${r.resyncs} |`,
     );
   if (ceiling)
     console.log(

@@ -61,6 +61,7 @@ export class LiveView<V extends ViewName> {
     socket.on('connect', this.#onConnect);
     socket.on('disconnect', this.#onDisconnect);
     socket.on('delta', this.#onDelta);
+    socket.on('resync', this.#onResync);
     if (socket.connected) this.#subscribe();
   }
 
@@ -69,6 +70,12 @@ export class LiveView<V extends ViewName> {
   #onDelta = (delta: KeyedDelta) => {
     if (delta.view !== this.view || delta.tenant !== this.tenant || delta.key !== this.key) return;
     if (this.#queued.push(delta as KeyedDelta<V>) === 1) nextFrame(() => this.#applyQueued());
+  };
+
+  /** The server stopped sending us this view's deltas (we fell behind): pick up from our position. */
+  #onResync = (target: { view: string; tenant: string; key?: string }) => {
+    if (target.view === this.view && target.tenant === this.tenant && target.key === this.key)
+      this.#subscribe();
   };
 
   /** Stops following the view (a detail panel closed): the server leaves its room. */
@@ -80,6 +87,7 @@ export class LiveView<V extends ViewName> {
     socket.off('connect', this.#onConnect);
     socket.off('disconnect', this.#onDisconnect);
     socket.off('delta', this.#onDelta);
+    socket.off('resync', this.#onResync);
     if (socket.connected) socket.emit('unsubscribe', { view: this.view, tenant: this.tenant, key: this.key });
   }
 

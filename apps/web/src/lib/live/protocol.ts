@@ -53,6 +53,8 @@ export interface CommandRequest {
 
 export interface LiveServerToClient {
   delta: (delta: KeyedDelta) => void;
+  /** This client fell too far behind and no longer gets the view's deltas: subscribe again. */
+  resync: (target: Omit<SubscribeRequest, 'since'>) => void;
 }
 
 export interface LiveClientToServer {

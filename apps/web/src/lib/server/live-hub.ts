@@ -30,6 +30,12 @@ export interface LiveHubOptions {
   /** At most one delta emit per room per this many milliseconds. */
   coalesceMs?: number;
   resume?: ResumeBufferOptions;
+  /**
+   * A socket with more than this many bytes written but not yet sent to its client leaves the
+   * room and is told to resync (resume from its position, or a fresh snapshot) instead of the
+   * server queuing every delta for it without bound.
+   */
+  maxBacklogBytes?: number;
   /** Runs a browser's command on the write side (NATS request/reply). */
   command?: (req: unknown) => Promise<CommandReply>;
 }
@@ -69,6 +75,7 @@ export class LiveHub {
       patchable: (view) => viewReaders[view]?.patch === true,
       emit: (room, delta) => {
         if (!viewReaders[delta.view]?.measured) this.#buffer.record(room, delta);
+        this.#shedSlow(room, delta);
         this.#nsp.to(room).emit('delta', delta);
       },
     });
@@ -88,6 +95,26 @@ export class LiveHub {
         if (parsed.success) void socket.leave(roomOf(parsed.data.tenant, parsed.data.view, parsed.data.key));
       });
     });
+  }
+
+  /**
+   * Sockets of the room too far behind leave it before the next delta, and are asked to
+   * resubscribe once they have read what is queued (invariant 5 holds: the resubscription resumes
+   * from their position or takes a snapshot). Only WebSocket connections are measured; the
+   * browser uses nothing else.
+   */
+  #shedSlow(room: string, delta: KeyedDelta): void {
+    const ids = this.#nsp.adapter.rooms.get(room);
+    if (!ids) return;
+    const max = this.options.maxBacklogBytes ?? 8 * 1024 * 1024;
+    for (const id of ids) {
+      const socket = this.#nsp.sockets.get(id);
+      if (!socket || socket.conn.transport.name !== 'websocket') continue;
+      if (socket.conn.request.socket.writableLength <= max) continue;
+      void socket.leave(room);
+      socket.emit('resync', { view: delta.view, tenant: delta.tenant, key: delta.key });
+      this.options.log.info({ socket: socket.id, room }, 'a slow client left the room to resync');
+    }
   }
 
   get namespace(): LiveNamespace {

@@ -28,7 +28,7 @@ async function readFloor(sql: Sql): Promise<number> {
  */
 export async function startLive(
   httpServer: HttpServer,
-  settings: z.infer<typeof CommonSettings>,
+  settings: z.infer<typeof CommonSettings> & { LIVE_MAX_BACKLOG_BYTES?: number },
   log: Logger,
   ioOptions: Partial<ServerOptions> = {},
 ): Promise<Live> {
@@ -36,7 +36,12 @@ export async function startLive(
   const nc = await connectNats(settings.NATS_URL, 'pulse-web');
   const names = busNames(settings.NATS_PREFIX);
   const io: LiveServer = new Server(httpServer, { serveClient: false, ...ioOptions });
-  const hub = new LiveHub(io, { sql, log, command: natsCommands(nc, names, log) });
+  const hub = new LiveHub(io, {
+    sql,
+    log,
+    command: natsCommands(nc, names, log),
+    maxBacklogBytes: settings.LIVE_MAX_BACKLOG_BYTES,
+  });
   const subscription = subscribeViewDeltas(nc, names, log, (delta) => hub.publish(delta));
 
   // The server has registered the subscription once a flush round-trips; only then is the floor true.
