@@ -19,6 +19,7 @@ import type { CategoryMaxAge } from './retention-filter.ts';
 import { EVENTS_CHANNEL } from './rows.ts';
 import { getStreamMetadata, setStreamMetadata } from './stream-metadata.ts';
 import { subscribe, type SubscriptionTuning } from './subscribe.ts';
+import { StreamHeads } from './write-events.ts';
 
 export interface PostgresEventStoreOptions {
   /** Default maxAge in seconds per stream category; telemetry keeps 30 days unless told otherwise. */
@@ -30,6 +31,7 @@ export interface PostgresEventStoreOptions {
 /** The PostgreSQL event store: a thin object over one function per SQL operation. */
 export class PostgresEventStore implements EventStore {
   private readonly categoryMaxAge: CategoryMaxAge;
+  private readonly heads = new StreamHeads();
 
   constructor(
     private readonly sql: Sql,
@@ -39,11 +41,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   append(stream: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}) {
-    return appendToStream(this.sql, stream, events, options.expectedVersion);
+    return appendToStream(this.sql, stream, events, options.expectedVersion, { heads: this.heads });
   }
 
   appendMany(events: NewEvent[]) {
-    return appendMany(this.sql, events);
+    return appendMany(this.sql, events, { heads: this.heads });
   }
 
   readStream(stream: string, options: ReadStreamOptions = {}) {

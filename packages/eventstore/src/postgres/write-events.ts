@@ -29,6 +29,28 @@ export interface WriteOptions {
    * gap-safety test uses it, to hold a transaction open while later ones commit.
    */
   beforeCommit?: () => Promise<void>;
+  /** Versions this process saw streams reach: hints that make the version probe cheap (StreamHeads). */
+  heads?: StreamHeads;
+}
+
+/**
+ * The last version this process saw each stream reach, sent with an append as a hint (see
+ * migration 1764000030200: a hint never changes the answer, it only narrows the index scan that
+ * finds a stream's last version). Kept small: it starts over past `max` streams.
+ */
+export class StreamHeads {
+  private readonly versions = new Map<string, number>();
+  constructor(private readonly max = 100_000) {}
+
+  hint(stream: string): number {
+    return this.versions.get(stream) ?? -1;
+  }
+
+  saw(stream: string, version: number) {
+    if (version <= this.hint(stream)) return;
+    if (this.versions.size >= this.max) this.versions.clear();
+    this.versions.set(stream, version);
+  }
 }
 
 /**
@@ -79,7 +101,8 @@ export async function writeEvents(sql: PoolSql, events: NewEvent[], options: Wri
   try {
     const append = () => conn<{ positions: (string | number)[]; bases: number[] }[]>`
       SELECT positions, bases FROM pulse_append(
-        ${call.streams}::text[], ${call.batch}::text::jsonb, ${events.length}::int, ${call.expect}, ${call.expected}::int)`;
+        ${call.streams}::text[], ${call.streams.map((s) => options.heads?.hint(s) ?? -1)}::int[],
+        ${call.batch}::text::jsonb, ${events.length}::int, ${call.expect}, ${call.expected}::int)`;
     // The payload is a committed position. A lost notification only delays readers (they poll),
     // so its own transaction commits without waiting for its WAL flush (NOTIFY takes an xid).
     const notify = () =>
@@ -100,12 +123,14 @@ export async function writeEvents(sql: PoolSql, events: NewEvent[], options: Wri
       await options.beforeCommit();
       await Promise.all([conn`COMMIT`.execute(), notify()]);
     }
-    return events.map((e, i) => ({
+    const rows = events.map((e, i) => ({
       id: e.id.toLowerCase(),
       position: Number(result.positions[i]),
       stream: e.stream,
       stream_version: result.bases[call.streamIndex[i]!]! + call.rank[i]!,
     }));
+    for (const row of rows) options.heads?.saw(row.stream, row.stream_version);
+    return rows;
   } catch (err) {
     // Either ends what a failure left: an open transaction, the append lock.
     await conn`ROLLBACK`.catch(() => {});
@@ -117,7 +142,7 @@ export async function writeEvents(sql: PoolSql, events: NewEvent[], options: Wri
 }
 
 /**
- * The arguments of pulse_append (migration 1764000030000): the batch's streams, and per event the
+ * The arguments of pulse_append (migration 1764000030200): the batch's streams, and per event the
  * index of its stream (`s`, 1-based in SQL) and its rank in that stream within the batch (`k`,
  * from 1), so the server numbers versions with no window function.
  *
