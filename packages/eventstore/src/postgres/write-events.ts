@@ -90,6 +90,10 @@ export class StreamHeads {
  * for transactions that hold it or may have (retention-filter.ts). Appends to the same stream
  * still wait for each other: a stream's versions follow the global order (pulse_append).
  *
+ * Each stream lock takes a slot in PostgreSQL's shared lock table until COMMIT, which holds
+ * max_locks_per_transaction × max_connections (6,400 with the defaults): a dozen 500-stream
+ * batches in flight at once. Raise max_locks_per_transaction for more concurrent recorders.
+ *
  * A session lock survives ROLLBACK, so it is released in every path, after the rollback. NOTIFY
  * runs after COMMIT in its own tiny transaction: a NOTIFY inside the append transaction takes a
  * cluster-wide lock that is held through the commit's fsync and would serialise commits again.
