@@ -75,6 +75,7 @@ try {
     sql,
     store,
     projections: readModels,
+    databaseUrl: url,
     batchSize: 5000,
     progressMs: 5000,
     onProgress: (p) =>

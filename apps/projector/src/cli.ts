@@ -44,6 +44,7 @@ await runMain(async () => {
       sql,
       store: new PostgresEventStore(sql),
       projections,
+      databaseUrl: DATABASE_URL,
       batchSize,
       onProgress: (p) => {
         const pct = p.head ? Math.min(100, Math.floor((p.position / p.head) * 100)) : 100;

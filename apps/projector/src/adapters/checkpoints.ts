@@ -92,7 +92,11 @@ export async function claimCheckpoints(
 }
 
 /** Moves several claimed checkpoints to one position in one statement. */
-export async function storeCheckpoints(tx: TransactionSql, projections: string[], position: number): Promise<void> {
+export async function storeCheckpoints(
+  tx: TransactionSql,
+  projections: string[],
+  position: number,
+): Promise<void> {
   await tx`UPDATE projection_checkpoints SET position = ${position}, updated_at = now()
            WHERE projection = ANY(${projections}::text[])`;
 }

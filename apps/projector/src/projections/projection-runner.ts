@@ -2,8 +2,13 @@ import type { Sql } from 'postgres';
 import type { EventStore } from '@pulse/eventstore';
 import type { ViewDelta } from '@pulse/events';
 import type { Logger } from '@pulse/platform';
-import { CheckpointMoved, claimCheckpoints, ensureCheckpoint, storeCheckpoints } from '../adapters/checkpoints.ts';
-import { checkBatch, type CheckedBatch, type Projection } from './projection.ts';
+import {
+  CheckpointMoved,
+  claimCheckpoints,
+  ensureCheckpoint,
+  storeCheckpoints,
+} from '../adapters/checkpoints.ts';
+import { after, checkBatch, type CheckedBatch, type Projection } from './projection.ts';
 import { Wakeup } from './wakeup.ts';
 
 export interface ProjectionRunnerOptions {
@@ -120,16 +125,4 @@ export class ProjectionRunner {
     });
     this.o.log.debug({ projections: this.names, position: checked.position }, 'batch committed');
   }
-}
-
-/** The part of a checked batch past a position (the whole batch when the position is before it). */
-function after(checked: CheckedBatch, position: number): CheckedBatch {
-  if (checked.events.length === 0 || checked.events[0]!.position > position) {
-    if (checked.invalid.every((i) => i.position > position)) return checked;
-  }
-  return {
-    position: checked.position,
-    events: checked.events.filter((e) => e.position > position),
-    invalid: checked.invalid.filter((i) => i.position > position),
-  };
 }

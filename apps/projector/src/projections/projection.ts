@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type { KnownRecordedEvent, RecordedEvent, ViewDelta } from '@pulse/events';
+import { eventTypes, type KnownRecordedEvent, type RecordedEvent, type ViewDelta } from '@pulse/events';
 import { advanceCheckpoint } from '../adapters/checkpoints.ts';
 import { checkEvent } from './known-event.ts';
 
@@ -54,6 +54,13 @@ export interface Projection<K extends string = string> {
   apply(tx: TransactionSql, batch: CheckedBatch, tables: Tables<K>): Promise<ViewDelta[]>;
   /** Called after each committed batch (the reactions process manager wakes its outbox here). */
   afterCommit?: () => void;
+  /**
+   * The event types its evolve reads (by prefix, from the catalog): a rebuild reads only these.
+   * Undefined: every type.
+   */
+  eventTypes?: readonly string[];
+  /** Rebuild it in a lane of its own (a worker thread): it holds a large share of the log's work. */
+  ownLane?: boolean;
   /** The rebuild path: the same evolve over rows kept in memory, written in large flushes. */
   rebuilder?: (ctx: RebuildContext) => Rebuilder;
 }
@@ -165,3 +172,18 @@ export function withoutTenant<R extends { tenant: string; position: number }>(
   const { tenant: _t, position: _p, ...view } = row;
   return view;
 }
+
+/** The part of a checked batch past a position (the whole batch when the position is before it). */
+export function after(checked: CheckedBatch, position: number): CheckedBatch {
+  if (checked.events.length === 0 || checked.events[0]!.position > position) {
+    if (checked.invalid.every((i) => i.position > position)) return checked;
+  }
+  return {
+    position: checked.position,
+    events: checked.events.filter((e) => e.position > position),
+    invalid: checked.invalid.filter((i) => i.position > position),
+  };
+}
+
+/** The catalog's event types that start with a prefix (`machine.`): what a projection folds. */
+export const typesStartingWith = (prefix: string): string[] => eventTypes.filter((t) => t.startsWith(prefix));

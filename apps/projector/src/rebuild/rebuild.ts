@@ -1,15 +1,11 @@
+import { Worker } from 'node:worker_threads';
 import type { Sql, TransactionSql } from 'postgres';
 import type { EventStore } from '@pulse/eventstore';
-import type { RecordedEvent } from '@pulse/events';
-import { claimCheckpoint, ensureCheckpoint, storeCheckpoint } from '../adapters/checkpoints.ts';
+import { ensureCheckpoint } from '../adapters/checkpoints.ts';
 import { loadFunnelSteps } from '../projections/funnel/funnel.projection.ts';
-import {
-  checkBatch,
-  commitBatch,
-  tablesOf,
-  type Projection,
-  type Rebuilder,
-} from '../projections/projection.ts';
+import { after, checkBatch, tablesOf, type Projection } from '../projections/projection.ts';
+import type { LaneMessage, LaneWorkerData } from './lane-worker.ts';
+import { rebuildCheckpoint, replayLane, type LaneOptions } from './replay-lane.ts';
 
 export interface RebuildProgress {
   position: number;
@@ -23,6 +19,12 @@ export interface RebuildOptions {
   sql: Sql;
   store: EventStore;
   projections: readonly Projection[];
+  /**
+   * With it, projections marked `ownLane` (telemetry) replay in a worker thread with their own
+   * connections to this database, beside the others on this thread: the second core reads,
+   * checks, folds and writes their part of the log. Without it every projection replays here.
+   */
+  databaseUrl?: string;
   batchSize?: number;
   onProgress?: (p: RebuildProgress) => void;
   /** How often progress is reported, in ms. */
@@ -38,38 +40,21 @@ export interface RebuildResult {
   eventsPerSecond: number;
 }
 
-const rebuildCheckpoint = (p: Projection) => `${p.name}:rebuild`;
-
 /**
  * Rebuilds read models from the whole log while the live ones keep serving: replay into shadow
  * tables (`<table>_rebuild`, each with its own checkpoint), then, in one transaction that holds
  * the live checkpoints, replay the few events the live model got meanwhile, swap the tables by
  * renaming, and move the live checkpoints to the shadow's position. A live projector blocked on its
  * checkpoint during the swap then finds it moved and carries on from there (CheckpointMoved), on
- * the new tables. The log is read once for all the projections given.
+ * the new tables. Each lane reads only the event types its projections fold (replay-lane.ts).
  */
 export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   const { sql, store, projections } = o;
   const batchSize = o.batchSize ?? 5000;
+  const flushEvery = o.flushEvery ?? 200_000;
   const started = performance.now();
   const head = await store.headPosition();
   for (const p of projections) await createShadow(sql, p);
-
-  let from = 0;
-  let events = 0;
-  let lastReport = 0;
-  const report = (phase: RebuildProgress['phase']) => {
-    const seconds = (performance.now() - started) / 1000;
-    o.onProgress?.({
-      position: from,
-      head,
-      events,
-      eventsPerSecond: Math.round(events / Math.max(seconds, 1e-3)),
-      phase,
-    });
-  };
-  // Projections with a rebuilder fold in memory and write every `flushEvery` events; the others
-  // commit batch by batch like the live path.
   const tenants = await sql<{ tenant: string }[]>`SELECT DISTINCT tenant FROM projector_tenant_settings`;
   const ctx = {
     funnelSteps: await loadFunnelSteps(
@@ -77,81 +62,91 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
       tenants.map((t) => t.tenant),
     ),
   };
-  const builders = projections.map((p) => ({ p, b: p.rebuilder?.(ctx) }));
-  const inMemory = builders.filter((x): x is { p: Projection; b: Rebuilder } => x.b !== undefined);
-  const batched = builders.filter((x) => x.b === undefined).map((x) => x.p);
-  const flushEvery = o.flushEvery ?? 200_000;
-  let flushedAt = 0;
-  let sinceFlush = 0;
-  let flushing: Promise<void> = Promise.resolve();
-  // Each flush writes the rows changed so far, with the in-memory projections' checkpoints, in one
-  // transaction; it runs while folding goes on, one flush at a time. A row that changes again
-  // meanwhile may be written early: the next flush writes it again, and a crashed rebuild starts over.
-  const flush = (position: number, last: boolean) => {
-    const writes = inMemory.map(({ p, b }) => ({ p, b, t: tablesOf(p, true) }));
-    const from = flushedAt;
-    flushedAt = position;
-    const previous = flushing;
-    flushing = previous.then(() =>
-      sql
-        .begin(async (tx) => {
-          for (const w of writes) {
-            await claimCheckpoint(tx, rebuildCheckpoint(w.p), from);
-            await w.b.flush(tx, w.t);
-            if (last) await w.b.finish?.(tx, w.t, position);
-            await storeCheckpoint(tx, rebuildCheckpoint(w.p), position);
-          }
-        })
-        .then(() => undefined),
-    );
-    return flushing;
+
+  const own = o.databaseUrl && projections.length > 1 ? projections.filter((p) => p.ownLane) : [];
+  const here = projections.filter((p) => !own.includes(p));
+  // Per lane, its progress; reported together.
+  const lanes = [here, own].filter((l) => l.length > 0).map(() => ({ events: 0, position: 0 }));
+  let lastReport = 0;
+  const report = (phase: RebuildProgress['phase'], position: number) => {
+    const seconds = (performance.now() - started) / 1000;
+    const events = lanes.reduce((n, l) => n + l.events, 0);
+    o.onProgress?.({
+      position,
+      head,
+      events,
+      eventsPerSecond: Math.round(events / Math.max(seconds, 1e-3)),
+      phase,
+    });
   };
-  // Read the next batch while the current one folds: reading and folding overlap.
-  let next: Promise<RecordedEvent[]> = store.readAll({ fromPosition: from, limit: batchSize });
-  for (;;) {
-    const batch = await next;
-    if (batch.length === 0) {
-      // Past the head it started from, the swap takes the rest under lock. Before it, an empty read
-      // only means an older transaction somewhere in the cluster still hides events: wait for it.
-      // (Positions of rolled-back appends are never filled: stop when nothing committed is left.)
-      if (from >= head || !(await committedAfter(sql, from))) break;
-      await new Promise((r) => setTimeout(r, 20));
-      next = store.readAll({ fromPosition: from, limit: batchSize });
-      continue;
-    }
-    const last = batch[batch.length - 1]!.position;
-    next = store.readAll({ fromPosition: last, limit: batchSize });
-    const checked = checkBatch(batch);
-    for (const { b } of inMemory) b.fold(checked);
-    await Promise.all(
-      batched.map((p) =>
-        commitBatch(sql, p, checked, from, { checkpoint: rebuildCheckpoint(p), tables: tablesOf(p, true) }),
-      ),
-    );
-    from = last;
-    events += batch.length;
-    sinceFlush += batch.length;
-    if (sinceFlush >= flushEvery) {
-      sinceFlush = 0;
-      // At most one flush in flight: wait for the previous one before taking more rows.
-      await flushing;
-      void flush(from, false).catch(() => {});
-    }
-    if (performance.now() - lastReport >= (o.progressMs ?? 1000)) {
-      lastReport = performance.now();
-      report('replaying');
-    }
-    // A short batch at or past the starting head: the swap takes the rest under lock.
-    if (batch.length < batchSize && from >= head) break;
+  const progress = (lane: number) => (p: { events: number; position: number }) => {
+    lanes[lane] = p;
+    if (performance.now() - lastReport < (o.progressMs ?? 1000)) return;
+    lastReport = performance.now();
+    report('replaying', Math.min(...lanes.map((l) => l.position)));
+  };
+  const lane = { sql, store, ctx, head, batchSize, flushEvery };
+  const worker =
+    own.length > 0
+      ? startLaneWorker(
+          { ...lane, databaseUrl: o.databaseUrl!, projections: own },
+          progress(lanes.length - 1),
+        )
+      : undefined;
+  let results: { events: number; position: number }[];
+  try {
+    results = await Promise.all([
+      ...(here.length > 0 ? [replayLane({ ...lane, projections: here, onProgress: progress(0) })] : []),
+      ...(worker ? [worker.done] : []),
+    ]);
+  } finally {
+    await worker?.stop();
   }
-  await flushing;
-  await flush(from, true);
+  // Each projection's shadow is at its lane's position.
+  const at = new Map<string, number>();
+  results.forEach((r, i) => {
+    for (const p of i === 0 && here.length > 0 ? here : own) at.set(p.name, r.position);
+  });
   for (const p of projections) await addSecondaryIndexes(sql, p);
-  report('swapping');
-  from = await swap(sql, store, projections, from, batchSize);
-  report('done');
+  const events = results.reduce((n, r) => n + r.events, 0);
+  lanes.splice(0, lanes.length, { events, position: Math.min(...at.values()) });
+  report('swapping', Math.min(...at.values()));
+  const position = await swap(sql, store, projections, at, batchSize);
+  report('done', position);
   const seconds = (performance.now() - started) / 1000;
-  return { events, position: from, seconds, eventsPerSecond: Math.round(events / Math.max(seconds, 1e-3)) };
+  return { events, position, seconds, eventsPerSecond: Math.round(events / Math.max(seconds, 1e-3)) };
+}
+
+/**
+ * Runs a lane in a worker thread. The worker loads TypeScript through tsx as this process does
+ * (a worker does not inherit the loader hooks of the thread that starts it).
+ */
+function startLaneWorker(
+  o: Omit<LaneOptions, 'projections' | 'sql' | 'store' | 'onProgress'> & {
+    databaseUrl: string;
+    projections: readonly Projection[];
+  },
+  onProgress: (p: { events: number; position: number }) => void,
+): { done: Promise<{ events: number; position: number }>; stop: () => Promise<void> } {
+  const data: LaneWorkerData = {
+    databaseUrl: o.databaseUrl,
+    projections: o.projections.map((p) => p.name),
+    funnelSteps: [...o.ctx.funnelSteps].map(([t, s]) => [t, [...s]]),
+    head: o.head,
+    batchSize: o.batchSize,
+    flushEvery: o.flushEvery,
+  };
+  const entry = new URL('./lane-worker.ts', import.meta.url).href;
+  const worker = new Worker(
+    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`,
+    { eval: true, workerData: data },
+  );
+  const done = new Promise<{ events: number; position: number }>((resolve, reject) => {
+    worker.on('message', (m: LaneMessage) => (m.kind === 'done' ? resolve(m) : onProgress(m)));
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`rebuild lane worker exited (${code}) before it finished`)));
+  });
+  return { done, stop: () => worker.terminate().then(() => undefined) };
 }
 
 /**
@@ -159,12 +154,6 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
  * but not its other indexes: building those once after the bulk load is far cheaper than keeping
  * them up to date row by row (see addSecondaryIndexes).
  */
-/** Whether a committed event lies past `position` (one the gap-safe reader may still hide). */
-async function committedAfter(sql: Sql, position: number): Promise<boolean> {
-  const rows = await sql`SELECT 1 FROM events WHERE position > ${position} LIMIT 1`;
-  return rows.length > 0;
-}
-
 async function createShadow(sql: Sql, p: Projection): Promise<void> {
   await sql.begin(async (tx) => {
     for (const table of Object.values(p.tables)) {
@@ -200,12 +189,15 @@ async function addSecondaryIndexes(sql: Sql, p: Projection): Promise<void> {
   }
 }
 
-/** Catches the shadows up under the live checkpoints' locks and swaps them in; returns the position. */
+/**
+ * Catches the shadows up under the live checkpoints' locks and swaps them in; returns the position.
+ * `shadowAt` is each shadow's position: each is caught up from its own (lanes may end apart).
+ */
 async function swap(
   sql: Sql,
   store: EventStore,
   projections: readonly Projection[],
-  shadowAt: number,
+  shadowAt: ReadonlyMap<string, number>,
   batchSize: number,
 ): Promise<number> {
   for (const p of projections) await ensureCheckpoint(sql, p.name);
@@ -214,9 +206,10 @@ async function swap(
     const rows = await tx<{ position: number }[]>`
       SELECT position FROM projection_checkpoints
       WHERE projection = ANY(${projections.map((p) => p.name)}::text[]) ORDER BY projection FOR UPDATE`;
-    const live = Math.max(...rows.map((r) => r.position));
-    let at = shadowAt;
-    while (at < live) {
+    // Every shadow ends at one position, past the live models and past the furthest shadow.
+    const target = Math.max(...rows.map((r) => r.position), ...shadowAt.values());
+    let at = Math.min(...shadowAt.values());
+    while (at < target) {
       const batch = await store.readAll({ fromPosition: at, limit: batchSize });
       if (batch.length === 0) {
         // The live model is past what this reader sees yet (an older transaction still open): wait for it.
@@ -224,7 +217,10 @@ async function swap(
         continue;
       }
       const checked = checkBatch(batch);
-      for (const p of projections) await p.apply(tx, checked, tablesOf(p, true));
+      for (const p of projections) {
+        const from = shadowAt.get(p.name)!;
+        if (from < checked.position) await p.apply(tx, after(checked, from), tablesOf(p, true));
+      }
       at = checked.position;
     }
     for (const p of projections) {

@@ -1,7 +1,14 @@
 import type { TransactionSql } from 'postgres';
 import type { AlertCountView, ViewDelta } from '@pulse/events';
 import { foldKeyed, rowKey, type Keyed } from '../keyed-fold.ts';
-import { deltasByTenant, Dirty, inChunks, type CheckedBatch, type Projection } from '../projection.ts';
+import {
+  deltasByTenant,
+  Dirty,
+  inChunks,
+  type CheckedBatch,
+  type Projection,
+  typesStartingWith,
+} from '../projection.ts';
 import {
   countChanges,
   evolve,
@@ -21,6 +28,7 @@ export const alertTables = { alerts: 'read_alerts', counts: 'read_alert_counts' 
 export const alertsProjection: Projection<keyof typeof alertTables> = {
   name: ALERTS,
   tables: alertTables,
+  eventTypes: typesStartingWith('alert.'),
   async apply(tx, batch, t) {
     const events = alertEvents(batch);
     if (events.length === 0) return [];

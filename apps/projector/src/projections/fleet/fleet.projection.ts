@@ -1,5 +1,5 @@
 import type { FleetRollupView, ViewDelta } from '@pulse/events';
-import { deltasByTenant, Dirty, inChunks, type Projection } from '../projection.ts';
+import { deltasByTenant, Dirty, inChunks, type Projection, typesStartingWith } from '../projection.ts';
 import { toMachineView, type FleetRow } from './fleet.evolve.ts';
 import { fleetKey, fold, prepareBatch, touchedMachines, type InventoryRow } from './fleet.fold.ts';
 import {
@@ -20,6 +20,7 @@ import {
 export const fleetProjection: Projection<keyof typeof fleetTables> = {
   name: FLEET,
   tables: fleetTables,
+  eventTypes: typesStartingWith('machine.'),
   async apply(tx, batch, t) {
     const prepared = prepareBatch(batch);
     if (prepared.events.length === 0) return [];

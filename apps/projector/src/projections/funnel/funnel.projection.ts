@@ -1,7 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { defaultOnboardingSteps, type KnownRecordedEvent } from '@pulse/events';
 import { rowKey } from '../keyed-fold.ts';
-import { deltasByTenant, Dirty, inChunks, type Projection } from '../projection.ts';
+import { deltasByTenant, Dirty, inChunks, type Projection, typesStartingWith } from '../projection.ts';
 import {
   applyJourneyChange,
   cohortsOf,
@@ -27,6 +27,7 @@ type Db = Sql | TransactionSql;
 export const funnelProjection: Projection<keyof typeof funnelTables> = {
   name: FUNNEL,
   tables: funnelTables,
+  eventTypes: typesStartingWith('onboarding.'),
   async apply(tx, batch, t) {
     const events = batch.events.filter((e) => journeyIdOf(e) !== undefined);
     if (events.length === 0) return [];

@@ -16,6 +16,8 @@ type Db = Sql | TransactionSql;
 export const telemetryProjection: Projection<keyof typeof telemetryTables> = {
   name: TELEMETRY,
   tables: telemetryTables,
+  eventTypes: ['telemetry.sampled'],
+  ownLane: true,
   async apply(tx, batch, t) {
     const samples = batch.events.flatMap(samplesOf);
     if (samples.length === 0) return [];

@@ -8,6 +8,7 @@ import {
   withoutTenant,
   type CheckedBatch,
   type Projection,
+  typesStartingWith,
 } from '../projection.ts';
 import {
   evolve,
@@ -29,6 +30,7 @@ export const ticketTables = { tickets: 'read_tickets', timeline: 'read_ticket_ti
 export const ticketsProjection: Projection<keyof typeof ticketTables> = {
   name: TICKETS,
   tables: ticketTables,
+  eventTypes: typesStartingWith('ticket.'),
   async apply(tx, batch, t) {
     const { events, timeline } = ticketEvents(batch);
     if (events.length === 0) return [];

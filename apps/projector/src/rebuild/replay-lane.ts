@@ -1,0 +1,136 @@
+import type { Sql } from 'postgres';
+import type { EventStore } from '@pulse/eventstore';
+import type { RecordedEvent } from '@pulse/events';
+import { claimCheckpoint, storeCheckpoint } from '../adapters/checkpoints.ts';
+import {
+  checkBatch,
+  commitBatch,
+  tablesOf,
+  type Projection,
+  type Rebuilder,
+  type RebuildContext,
+} from '../projections/projection.ts';
+
+export const rebuildCheckpoint = (p: Projection) => `${p.name}:rebuild`;
+
+export interface LaneOptions {
+  sql: Sql;
+  store: EventStore;
+  projections: readonly Projection[];
+  ctx: RebuildContext;
+  /** The head when the rebuild started: the lane replays at least to it. */
+  head: number;
+  batchSize: number;
+  /** Events folded in memory between two writes of the changed rows. */
+  flushEvery: number;
+  onProgress?: (p: { events: number; position: number }) => void;
+}
+
+/**
+ * The event types a lane reads: all its projections fold, or every type if one of them does not
+ * say (undefined).
+ */
+export function laneTypes(projections: readonly Projection[]): string[] | undefined {
+  if (projections.some((p) => !p.eventTypes)) return undefined;
+  return [...new Set(projections.flatMap((p) => p.eventTypes!))];
+}
+
+/**
+ * Replays the log into the shadow tables of some projections, reading only the event types they
+ * fold, and returns the position their shadows reflect (their `<name>:rebuild` checkpoints).
+ * Projections with a rebuilder fold in memory and write every `flushEvery` events; the others
+ * commit batch by batch like the live path.
+ */
+export async function replayLane(o: LaneOptions): Promise<{ events: number; position: number }> {
+  const { sql, store, projections, head, batchSize } = o;
+  const types = laneTypes(projections);
+  const read = (fromPosition: number) =>
+    store.readAll({ fromPosition, limit: batchSize, filter: types ? { types } : {} });
+  const builders = projections.map((p) => ({ p, b: p.rebuilder?.(o.ctx) }));
+  const inMemory = builders.filter((x): x is { p: Projection; b: Rebuilder } => x.b !== undefined);
+  const batched = builders.filter((x) => x.b === undefined).map((x) => x.p);
+  let from = 0;
+  let events = 0;
+  let flushedAt = 0;
+  let sinceFlush = 0;
+  let flushing: Promise<void> = Promise.resolve();
+  // Each flush writes the rows changed so far, with the in-memory projections' checkpoints, in one
+  // transaction; it runs while folding goes on, one flush at a time. A row that changes again
+  // meanwhile may be written early: the next flush writes it again, and a crashed rebuild starts over.
+  const flush = (position: number, last: boolean) => {
+    const writes = inMemory.map(({ p, b }) => ({ p, b, t: tablesOf(p, true) }));
+    const start = flushedAt;
+    flushedAt = position;
+    flushing = flushing.then(() =>
+      sql
+        .begin(async (tx) => {
+          for (const w of writes) {
+            await claimCheckpoint(tx, rebuildCheckpoint(w.p), start);
+            await w.b.flush(tx, w.t);
+            if (last) await w.b.finish?.(tx, w.t, position);
+            await storeCheckpoint(tx, rebuildCheckpoint(w.p), position);
+          }
+        })
+        .then(() => undefined),
+    );
+    return flushing;
+  };
+  // Read the next batch while the current one folds: reading and folding overlap.
+  let next: Promise<RecordedEvent[]> = read(from);
+  for (;;) {
+    const batch = await next;
+    if (batch.length === 0) {
+      // Past the head it started from, the swap takes the rest under lock. Before it, an empty read
+      // only means an older transaction somewhere in the cluster still hides events: wait for it.
+      // (Positions of rolled-back appends are never filled: stop when nothing committed is left.)
+      if (from >= head || !(await committedAfter(sql, from, types))) break;
+      await new Promise((r) => setTimeout(r, 20));
+      next = read(from);
+      continue;
+    }
+    const last = batch[batch.length - 1]!.position;
+    next = read(last);
+    const checked = checkBatch(batch);
+    for (const { b } of inMemory) b.fold(checked);
+    await Promise.all(
+      batched.map((p) =>
+        commitBatch(sql, p, checked, from, { checkpoint: rebuildCheckpoint(p), tables: tablesOf(p, true) }),
+      ),
+    );
+    from = last;
+    events += batch.length;
+    sinceFlush += batch.length;
+    if (sinceFlush >= o.flushEvery) {
+      sinceFlush = 0;
+      // At most one flush in flight: wait for the previous one before taking more rows.
+      await flushing;
+      void flush(from, false).catch(() => {});
+    }
+    o.onProgress?.({ events, position: from });
+    // A short batch at or past the starting head: the swap takes the rest under lock.
+    if (batch.length < batchSize && from >= head) break;
+  }
+  // A lane that reads some types may end before the head: if the head is settled (a reader gets
+  // it, so every lower position has ended) and none of its types lies between, its shadow is as
+  // of the head too, and the swap need not replay the others' events for it under lock.
+  if (types && from < head) {
+    const [probe] = await store.readAll({ fromPosition: head - 1, limit: 1 });
+    if (probe && probe.position >= head && !(await committedAfter(sql, from, types, head))) from = head;
+  }
+  await flushing;
+  await flush(from, true);
+  return { events, position: from };
+}
+
+/** Whether a committed event (of the types, if given; up to `upTo`) lies past `position`. */
+async function committedAfter(
+  sql: Sql,
+  position: number,
+  types: string[] | undefined,
+  upTo = Number.MAX_SAFE_INTEGER,
+): Promise<boolean> {
+  const rows = await sql`
+    SELECT 1 FROM events WHERE position > ${position} AND position <= ${upTo}
+      ${types ? sql`AND type = ANY(${types}::text[])` : sql``} LIMIT 1`;
+  return rows.length > 0;
+}
