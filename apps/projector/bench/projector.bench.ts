@@ -8,7 +8,7 @@
  *    append's commit to the first delta of each view it touches that carries a position at or
  *    past it (p50/p99 over every append × view).
  *
- * Settings: BENCH_EVENTS (default 1,000,000), BENCH_LIVE_S (30), BENCH_RATE (5000 events/s).
+ * Settings: BENCH_EVENTS (default 1,000,000), BENCH_LIVE_S (30), BENCH_WARMUP_S (5), BENCH_RATE (5000 events/s).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +24,8 @@ import { simulatedDay } from '../test/simulated-day.ts';
 
 const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const LIVE_S = Number(process.env.BENCH_LIVE_S ?? 30);
+/** Seconds of the same load before measuring: the freshly started projector's code is still cold. */
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const log = (m: string) => console.log(`[bench:projector] ${m}`);
 
@@ -154,18 +156,20 @@ try {
     ticketsPerHour: 0,
     start: new Date().toISOString(),
   }).filter((e) => viewsOf[e.type]);
-  log(`live: ${RATE} events/s for ${LIVE_S} s in appends of ${perTick} every ${tickMs} ms`);
+  log(`live: ${RATE} events/s for ${WARMUP_S} s of warm-up, then ${LIVE_S} s measured, in appends of ${perTick} every ${tickMs} ms`);
   const started = performance.now();
   let next = started;
   let i = 0;
   const inFlight = new Set<Promise<void>>();
-  while (performance.now() - started < LIVE_S * 1000 && i < live.length) {
+  const measureFrom = started + WARMUP_S * 1000;
+  while (performance.now() - started < (WARMUP_S + LIVE_S) * 1000 && i < live.length) {
     const batch: NewEvent[] = live.slice(i, i + perTick);
     i += perTick;
     const views = new Set(batch.flatMap((e) => viewsOf[e.type] ?? []));
     // Appends are not awaited one by one: the rate stays steady even when one commit is slow.
+    const measured = performance.now() >= measureFrom;
     const p = store.appendMany(batch).then((r) => {
-      appends.push({ position: r.lastPosition, at: performance.now(), views });
+      if (measured) appends.push({ position: r.lastPosition, at: performance.now(), views });
     });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
