@@ -14,13 +14,21 @@
 --    holds nothing that others need. (Taken under the append lock, that wait blocked every writer.)
 -- 2. Each stream's last version, read after those locks, so the previous append to it has committed
 --    and is in this statement's snapshot. An expectation is checked here, before anything is taken.
+--    The caller sends a hint per stream: a version it knows the stream has reached (-1: none), so
+--    the probe reads only the index entries at or above it. Without it, a backward scan over a
+--    stream of hundreds of versions checked every entry of that stream on the leaf page (PostgreSQL
+--    reads a leaf page's matches in one go, whatever the LIMIT): 400 probes took ~4.9 ms, with exact
+--    hints ~1.4 ms (a max() subplan: ~3.7 ms). A hint never changes the answer: versions only grow
+--    and a stream's last event is never deleted, so the first probe finds it; if it finds nothing (a
+--    hint from a database that was reset), the second, unbounded one answers. A stale, low hint only
+--    costs a longer scan.
 -- 3. Under the session-level append lock: the transaction's xid (nothing before it wrote), the writer
 --    marker keyed by it, and one position per event; then the lock is released. Writers thus take
 --    xids and positions in the same order.
 -- 4. The insert, in parallel with other writers.
 -- The caller releases the append lock itself if the call fails (a session lock outlives ROLLBACK).
 CREATE FUNCTION pulse_append(
-  p_streams text[], p_batch jsonb, p_count integer, p_expect text DEFAULT 'any', p_expected integer DEFAULT NULL,
+  p_streams text[], p_hints integer[], p_batch jsonb, p_count integer, p_expect text DEFAULT 'any', p_expected integer DEFAULT NULL,
   OUT positions bigint[], OUT bases integer[])
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
@@ -33,8 +41,12 @@ BEGIN
   ORDER BY h;
 
   bases := ARRAY(
-    SELECT coalesce((SELECT max(e.stream_version) FROM events e WHERE e.stream = u.s), -1)
-    FROM unnest(p_streams) WITH ORDINALITY u(s, i)
+    SELECT coalesce(
+      (SELECT e.stream_version FROM events e WHERE e.stream = u.s AND e.stream_version >= u.hint
+       ORDER BY e.stream_version DESC LIMIT 1),
+      (SELECT e.stream_version FROM events e WHERE e.stream = u.s ORDER BY e.stream_version DESC LIMIT 1),
+      -1)
+    FROM unnest(p_streams, p_hints) WITH ORDINALITY u(s, hint, i)
     ORDER BY u.i);
 
   IF p_expect <> 'any' THEN
@@ -63,4 +75,4 @@ END
 $$;
 
 -- Down Migration
-DROP FUNCTION pulse_append(text[], jsonb, integer, text, integer);
+DROP FUNCTION pulse_append(text[], integer[], jsonb, integer, text, integer);

@@ -35,7 +35,7 @@ export interface WriteOptions {
 
 /**
  * The last version this process saw each stream reach, sent with an append as a hint (see
- * migration 1764000030200: a hint never changes the answer, it only narrows the index scan that
+ * migration 1764000030000: a hint never changes the answer, it only narrows the index scan that
  * finds a stream's last version). Kept small: it starts over past `max` streams.
  */
 export class StreamHeads {
@@ -146,7 +146,7 @@ export async function writeEvents(sql: PoolSql, events: NewEvent[], options: Wri
 }
 
 /**
- * The arguments of pulse_append (migration 1764000030200): the batch's streams, and per event the
+ * The arguments of pulse_append (migration 1764000030000): the batch's streams, and per event the
  * index of its stream (`s`, 1-based in SQL) and its rank in that stream within the batch (`k`,
  * from 1), so the server numbers versions with no window function.
  *
