@@ -75,13 +75,15 @@ export async function advanceCheckpoint(
 /**
  * Claims several checkpoints for the rest of the transaction, in name order (the order a rebuild's
  * swap locks them in, so the two never deadlock), and checks each is where its batch starts.
+ * Returns the transaction id that last wrote them if it is one for all (else undefined): a
+ * writer other than the caller's last `storeCheckpoints` means someone else wrote them.
  */
 export async function claimCheckpoints(
   tx: TransactionSql,
   expected: ReadonlyMap<string, number>,
-): Promise<void> {
-  const rows = await tx<{ projection: string; position: number }[]>`
-    SELECT projection, position FROM projection_checkpoints
+): Promise<string | undefined> {
+  const rows = await tx<{ projection: string; position: number; writer: string }[]>`
+    SELECT projection, position, xmin::text AS writer FROM projection_checkpoints
     WHERE projection = ANY(${[...expected.keys()]}::text[]) ORDER BY projection FOR UPDATE`;
   const actual = new Map(rows.map((r) => [r.projection, r.position]));
   for (const [projection, position] of expected) {
@@ -89,14 +91,18 @@ export async function claimCheckpoints(
     const at = actual.get(projection) ?? -1;
     if (at !== position) throw new CheckpointMoved(projection, position, at);
   }
+  const writers = new Set(rows.map((r) => r.writer));
+  return writers.size === 1 ? [...writers][0] : undefined;
 }
 
-/** Moves several claimed checkpoints to one position in one statement. */
+/** Moves several claimed checkpoints to one position in one statement; returns the writing transaction's id. */
 export async function storeCheckpoints(
   tx: TransactionSql,
   projections: string[],
   position: number,
-): Promise<void> {
-  await tx`UPDATE projection_checkpoints SET position = ${position}, updated_at = now()
-           WHERE projection = ANY(${projections}::text[])`;
+): Promise<string | undefined> {
+  const rows = await tx<{ writer: string }[]>`
+    UPDATE projection_checkpoints SET position = ${position}, updated_at = now()
+    WHERE projection = ANY(${projections}::text[]) RETURNING xmin::text AS writer`;
+  return rows[0]?.writer;
 }

@@ -9,6 +9,7 @@ import {
   storeCheckpoints,
 } from '../adapters/checkpoints.ts';
 import { after, checkBatch, type CheckedBatch, type Projection } from './projection.ts';
+import { ProjectionCache } from './row-cache.ts';
 import { Wakeup } from './wakeup.ts';
 
 export interface ProjectionRunnerOptions {
@@ -37,6 +38,10 @@ export class ProjectionRunner {
   readonly live = new Promise<void>((resolve) => (this.markLive = resolve));
   /** The position each read model reflects, as far as this runner knows. */
   readonly positions = new Map<string, number>();
+  /** Rows as the last committed batch left them, per projection (see RowCache). */
+  private readonly caches = new Map<string, ProjectionCache>();
+  /** The transaction id that last wrote the checkpoints: another means someone else wrote them. */
+  private lastWriter: string | undefined;
 
   constructor(private readonly o: ProjectionRunnerOptions) {}
 
@@ -99,14 +104,18 @@ export class ProjectionRunner {
     let deltas: ViewDelta[][];
     try {
       deltas = await this.o.sql.begin(async (tx) => {
-        await claimCheckpoints(tx, from);
+        const writer = await claimCheckpoints(tx, from);
+        // A rebuild's swap may leave a checkpoint where it was yet replace the tables: forget the rows.
+        if (writer !== this.lastWriter) this.clearCaches();
         const applied = await Promise.all(
-          due.map((p) => p.apply(tx, after(checked, from.get(p.name)!), p.tables)),
+          due.map((p) => p.apply(tx, after(checked, from.get(p.name)!), p.tables, this.cacheOf(p.name))),
         );
-        await storeCheckpoints(tx, [...from.keys()], checked.position);
+        this.lastWriter = await storeCheckpoints(tx, [...from.keys()], checked.position);
         return applied;
       });
     } catch (err) {
+      // Rolled back: the staged rows never made it, and whoever moved a checkpoint wrote the tables.
+      this.clearCaches();
       if (!(err instanceof CheckpointMoved)) throw err;
       // Another writer (a rebuild's swap, or our own commit whose answer was lost) got there first:
       // resume every projection from where its checkpoint now is.
@@ -119,10 +128,22 @@ export class ProjectionRunner {
     }
     // Deltas go out only now: a client never sees a row the read model could still roll back.
     due.forEach((p, i) => {
+      this.caches.get(p.name)?.commit();
       this.positions.set(p.name, checked.position);
       this.o.publish(deltas[i]!);
       p.afterCommit?.();
     });
     this.o.log.debug({ projections: this.names, position: checked.position }, 'batch committed');
+  }
+
+  private cacheOf(name: string): ProjectionCache {
+    let cache = this.caches.get(name);
+    if (!cache) this.caches.set(name, (cache = new ProjectionCache()));
+    return cache;
+  }
+
+  private clearCaches(): void {
+    for (const c of this.caches.values()) c.clear();
+    this.lastWriter = undefined;
   }
 }

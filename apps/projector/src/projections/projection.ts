@@ -2,6 +2,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { eventTypes, type KnownRecordedEvent, type RecordedEvent, type ViewDelta } from '@pulse/events';
 import { advanceCheckpoint } from '../adapters/checkpoints.ts';
 import { checkEvent } from './known-event.ts';
+import type { ProjectionCache } from './row-cache.ts';
 
 /** What one committed batch leaves for the runner to do: deltas to publish, events it had to skip. */
 export interface CommittedBatch {
@@ -51,7 +52,16 @@ export interface Projection<K extends string = string> {
   name: string;
   /** Logical table name → live table name. */
   tables: Tables<K>;
-  apply(tx: TransactionSql, batch: CheckedBatch, tables: Tables<K>): Promise<ViewDelta[]>;
+  /**
+   * `cache`: the live runner's rows in memory (rows it loads or writes are staged there); a
+   * rebuild's catch-up passes none and loads every row it touches.
+   */
+  apply(
+    tx: TransactionSql,
+    batch: CheckedBatch,
+    tables: Tables<K>,
+    cache?: ProjectionCache,
+  ): Promise<ViewDelta[]>;
   /** Called after each committed batch (the reactions process manager wakes its outbox here). */
   afterCommit?: () => void;
   /**

@@ -1,6 +1,7 @@
 import type { TransactionSql } from 'postgres';
 import type { AlertCountView, ViewDelta } from '@pulse/events';
 import { foldKeyed, rowKey, type Keyed } from '../keyed-fold.ts';
+import { loadThrough } from '../row-cache.ts';
 import {
   deltasByTenant,
   Dirty,
@@ -29,10 +30,15 @@ export const alertsProjection: Projection<keyof typeof alertTables> = {
   name: ALERTS,
   tables: alertTables,
   eventTypes: typesStartingWith('alert.'),
-  async apply(tx, batch, t) {
+  async apply(tx, batch, t, cache) {
     const events = alertEvents(batch);
     if (events.length === 0) return [];
-    const { changed } = foldKeyed(await loadAlerts(tx, events, t.alerts), events, evolve);
+    const refs = new Map<string, AlertRef>();
+    for (const { key, event } of events) refs.set(key, { tenant: event.tenant, fp: fingerprintOf(event)! });
+    const alerts = cache?.table<AlertRow>('alerts');
+    const loaded = await loadThrough(alerts, refs, (missing) => loadAlerts(tx, missing, t.alerts));
+    const { changed } = foldKeyed(loaded, events, evolve);
+    for (const c of changed) alerts?.stage(c.key, c.after);
     const rows = changed.map((c) => c.after);
     await upsertAlerts(tx, rows, t.alerts);
     const counts = await applyCounts(
@@ -112,14 +118,16 @@ interface AlertRecord {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+interface AlertRef {
+  tenant: string;
+  fp: string;
+}
+
 export async function loadAlerts(
   tx: TransactionSql | import('postgres').Sql,
-  events: readonly Keyed[],
+  refs: readonly AlertRef[],
   table: string,
 ): Promise<Map<string, AlertRow>> {
-  const keys = new Map<string, { tenant: string; fp: string }>();
-  for (const { key, event } of events) keys.set(key, { tenant: event.tenant, fp: fingerprintOf(event)! });
-  const refs = [...keys.values()];
   const records = await tx<AlertRecord[]>`
     SELECT a.* FROM ${tx(table)} a
     JOIN unnest(${refs.map((r) => r.tenant)}::text[], ${refs.map((r) => r.fp)}::text[]) AS k (tenant, fingerprint)

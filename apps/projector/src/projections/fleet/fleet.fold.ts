@@ -61,11 +61,11 @@ export function prepareBatch(batch: readonly RecordedEvent[] | CheckedBatch): Pr
   return prepared;
 }
 
-/** The machines a batch touches, each once: exactly the rows persistence has to load. */
-export function touchedMachines(prepared: PreparedBatch): MachineRef[] {
+/** The machines a batch touches, each once by key: exactly the rows persistence has to load. */
+export function touchedMachines(prepared: PreparedBatch): Map<FleetKey, MachineRef> {
   const byKey = new Map<FleetKey, MachineRef>();
   for (const { key, tenant, machineId } of prepared.events) byKey.set(key, { tenant, machineId });
-  return [...byKey.values()];
+  return byKey;
 }
 
 /** Applies a prepared batch to the rows it touches. Pure: the input map is left as it was. */

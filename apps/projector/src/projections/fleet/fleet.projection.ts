@@ -1,4 +1,5 @@
 import type { FleetRollupView, ViewDelta } from '@pulse/events';
+import { loadThrough } from '../row-cache.ts';
 import { deltasByTenant, Dirty, inChunks, type Projection, typesStartingWith } from '../projection.ts';
 import { toMachineView, type FleetRow } from './fleet.evolve.ts';
 import { fleetKey, fold, prepareBatch, touchedMachines, type InventoryRow } from './fleet.fold.ts';
@@ -21,13 +22,15 @@ export const fleetProjection: Projection<keyof typeof fleetTables> = {
   name: FLEET,
   tables: fleetTables,
   eventTypes: typesStartingWith('machine.'),
-  async apply(tx, batch, t) {
+  async apply(tx, batch, t, cache) {
     const prepared = prepareBatch(batch);
     if (prepared.events.length === 0) return [];
-    const { changed, inventories, rollups } = fold(
-      await loadMachines(tx, touchedMachines(prepared), t.machines),
-      prepared,
+    const machines = cache?.table<FleetRow>('machines');
+    const loaded = await loadThrough(machines, touchedMachines(prepared), (refs) =>
+      loadMachines(tx, refs, t.machines),
     );
+    const { changed, inventories, rollups } = fold(loaded, prepared);
+    for (const r of changed) machines?.stage(fleetKey(r.tenant, r.machineId), r);
     await upsertMachines(tx, changed, t.machines);
     await upsertInventories(tx, inventories, t.inventory);
     const rollupRows = await applyRollups(tx, rollups, batch.position, t.rollups);

@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { defaultOnboardingSteps, type KnownRecordedEvent } from '@pulse/events';
 import { rowKey } from '../keyed-fold.ts';
+import { loadThrough } from '../row-cache.ts';
 import { deltasByTenant, Dirty, inChunks, type Projection, typesStartingWith } from '../projection.ts';
 import {
   applyJourneyChange,
@@ -28,20 +29,30 @@ export const funnelProjection: Projection<keyof typeof funnelTables> = {
   name: FUNNEL,
   tables: funnelTables,
   eventTypes: typesStartingWith('onboarding.'),
-  async apply(tx, batch, t) {
+  async apply(tx, batch, t, cache) {
     const events = batch.events.filter((e) => journeyIdOf(e) !== undefined);
     if (events.length === 0) return [];
     const tenants = [...new Set(events.map((e) => e.tenant))];
-    const steps = await loadFunnelSteps(tx, tenants);
-    const journeys = await loadJourneys(tx, events, t.journeys);
+    const journeyCache = cache?.table<JourneyRow>('journeys');
+    const funnelCache = cache?.table<FunnelRow>('funnel');
+    const refs = new Map<string, JourneyRef>();
+    for (const e of events)
+      refs.set(rowKey(e.tenant, journeyIdOf(e)!), { tenant: e.tenant, id: journeyIdOf(e)! });
+    // Steps are the tenants' settings (anyone may change them): read each batch, beside the journeys.
+    const [steps, journeys] = await Promise.all([
+      loadFunnelSteps(tx, tenants),
+      loadThrough(journeyCache, refs, (missing) => loadJourneys(tx, missing, t.journeys)),
+    ]);
     const cohorts = touchedCohorts(events, journeys);
-    const funnels = await loadFunnels(tx, cohorts, t.funnel);
+    const funnels = await loadThrough(funnelCache, cohorts, (missing) => loadFunnels(tx, missing, t.funnel));
     const { journeys: changedJourneys, funnels: changedFunnels } = foldFunnel(
       journeys,
       funnels,
       events,
       steps,
     );
+    for (const j of changedJourneys) journeyCache?.stage(rowKey(j.tenant, j.journeyId), j);
+    for (const f of changedFunnels) funnelCache?.stage(rowKey(f.tenant, f.cohort), f);
     await upsertJourneys(tx, changedJourneys, t.journeys);
     await upsertFunnels(tx, changedFunnels, t.funnel);
     return deltasByTenant('funnel', changedFunnels, batch.position, toFunnelView);
@@ -119,14 +130,14 @@ export async function loadFunnelSteps(tx: Db, tenants: string[]): Promise<Map<st
 function touchedCohorts(
   events: readonly KnownRecordedEvent[],
   journeys: ReadonlyMap<string, JourneyRow>,
-): { tenant: string; cohort: string }[] {
+): Map<string, { tenant: string; cohort: string }> {
   const out = new Map<string, { tenant: string; cohort: string }>();
   for (const e of events) {
     const startedAt = journeys.get(rowKey(e.tenant, journeyIdOf(e)!))?.startedAt ?? e.occurredAt;
     for (const cohort of cohortsOf(startedAt))
       out.set(rowKey(e.tenant, cohort), { tenant: e.tenant, cohort });
   }
-  return [...out.values()];
+  return out;
 }
 
 interface JourneyRecord {
@@ -144,15 +155,16 @@ interface JourneyRecord {
   position: number;
 }
 
+interface JourneyRef {
+  tenant: string;
+  id: string;
+}
+
 export async function loadJourneys(
   tx: Db,
-  events: readonly KnownRecordedEvent[],
+  r: readonly JourneyRef[],
   table: string,
 ): Promise<Map<string, JourneyRow>> {
-  const refs = new Map<string, { tenant: string; id: string }>();
-  for (const e of events)
-    refs.set(rowKey(e.tenant, journeyIdOf(e)!), { tenant: e.tenant, id: journeyIdOf(e)! });
-  const r = [...refs.values()];
   const records = await tx<JourneyRecord[]>`
     SELECT j.* FROM ${tx(table)} j
     JOIN unnest(${r.map((x) => x.tenant)}::text[], ${r.map((x) => x.id)}::text[]) AS k (tenant, journey_id)

@@ -32,6 +32,15 @@ export interface Sample {
   position: number;
 }
 
+/** A bucket's key: tenant, subject, metric, resolution and start, NUL-separated (ids hold no NUL). */
+export const bucketKey = (
+  tenant: string,
+  subject: string,
+  metric: string,
+  resolution: string,
+  bucketStart: string,
+): string => `${tenant}\u0000${subject}\u0000${metric}\u0000${resolution}\u0000${bucketStart}`;
+
 /** Bucket starts repeat a lot (every point of a minute shares one): format each once. */
 const bucketIso = new Map<number, string>();
 function isoOf(ms: number): string {
@@ -56,7 +65,7 @@ export function samplesOf(event: KnownRecordedEvent): Sample[] {
       const size = RESOLUTIONS[resolution];
       const bucketStart = isoOf(t - (((t % size) + size) % size));
       out.push({
-        key: `${event.tenant}\u0000${subject}\u0000${p.metric}\u0000${resolution}\u0000${bucketStart}`,
+        key: bucketKey(event.tenant, subject, p.metric, resolution, bucketStart),
         tenant: event.tenant,
         subject,
         metric: p.metric,

@@ -1,7 +1,15 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { copyRows } from '../../adapters/copy-rows.ts';
+import { loadThrough } from '../row-cache.ts';
 import { deltasByTenant, Dirty, inChunks, type Projection } from '../projection.ts';
-import { addSample, samplesOf, toTelemetryView, type Sample, type TelemetryRow } from './telemetry.evolve.ts';
+import {
+  addSample,
+  bucketKey,
+  samplesOf,
+  toTelemetryView,
+  type Sample,
+  type TelemetryRow,
+} from './telemetry.evolve.ts';
 
 export const TELEMETRY = 'telemetry';
 export const telemetryTables = { rollups: 'read_telemetry' } as const;
@@ -18,10 +26,16 @@ export const telemetryProjection: Projection<keyof typeof telemetryTables> = {
   tables: telemetryTables,
   eventTypes: ['telemetry.sampled'],
   ownLane: true,
-  async apply(tx, batch, t) {
+  async apply(tx, batch, t, cache) {
     const samples = batch.events.flatMap(samplesOf);
     if (samples.length === 0) return [];
-    const rows = foldSamples(await loadBuckets(tx, samples, t.rollups), samples);
+    const keys = new Map<string, Sample>();
+    for (const s of samples) keys.set(s.key, s);
+    const buckets = cache?.table<TelemetryRow>('rollups');
+    const loaded = await loadThrough(buckets, keys, (missing) => loadBuckets(tx, missing, t.rollups));
+    const rows = foldSamples(loaded, samples);
+    for (const r of rows)
+      buckets?.stage(bucketKey(r.tenant, r.subject, r.metric, r.resolution, r.bucketStart), r);
     await upsertBuckets(tx, rows, t.rollups);
     return deltasByTenant('telemetry', rows, batch.position, toTelemetryView);
   },
@@ -74,14 +88,8 @@ interface BucketRecord {
   position: number;
 }
 
-async function loadBuckets(
-  tx: Db,
-  samples: readonly Sample[],
-  table: string,
-): Promise<Map<string, TelemetryRow>> {
-  const keys = new Map<string, Sample>();
-  for (const s of samples) keys.set(s.key, s);
-  const k = [...keys.values()];
+/** Loads the buckets of the given samples (one per key). */
+async function loadBuckets(tx: Db, k: readonly Sample[], table: string): Promise<Map<string, TelemetryRow>> {
   const records = await tx<BucketRecord[]>`
     SELECT r.* FROM ${tx(table)} r
     JOIN unnest(${k.map((s) => s.tenant)}::text[], ${k.map((s) => s.subject)}::text[], ${k.map((s) => s.metric)}::text[],
@@ -92,7 +100,7 @@ async function loadBuckets(
     records.map((r) => {
       const bucketStart = r.bucket_start.toISOString();
       return [
-        `${r.tenant}\u0000${r.subject}\u0000${r.metric}\u0000${r.resolution}\u0000${bucketStart}`,
+        bucketKey(r.tenant, r.subject, r.metric, r.resolution, bucketStart),
         {
           tenant: r.tenant,
           subject: r.subject,

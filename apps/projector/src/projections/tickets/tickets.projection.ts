@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { TicketOrigin } from '@pulse/events';
 import { foldKeyed, rowKey, type Keyed } from '../keyed-fold.ts';
+import { loadThrough } from '../row-cache.ts';
 import {
   deltasByTenant,
   Dirty,
@@ -31,10 +32,15 @@ export const ticketsProjection: Projection<keyof typeof ticketTables> = {
   name: TICKETS,
   tables: ticketTables,
   eventTypes: typesStartingWith('ticket.'),
-  async apply(tx, batch, t) {
+  async apply(tx, batch, t, cache) {
     const { events, timeline } = ticketEvents(batch);
     if (events.length === 0) return [];
-    const { changed, rows: all } = foldKeyed(await loadTickets(tx, events, t.tickets), events, evolve);
+    const refs = new Map<string, TicketRef>();
+    for (const { key, event } of events) refs.set(key, { tenant: event.tenant, id: ticketIdOf(event)! });
+    const tickets = cache?.table<TicketRow>('tickets');
+    const loaded = await loadThrough(tickets, refs, (missing) => loadTickets(tx, missing, t.tickets));
+    const { changed, rows: all } = foldKeyed(loaded, events, evolve);
+    for (const c of changed) tickets?.stage(c.key, c.after);
     const rows = changed.map((c) => c.after);
     await upsertTickets(tx, rows, t.tickets);
     // Entries of tickets never opened have nothing to hang from.
@@ -105,14 +111,16 @@ interface TicketRecord {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+interface TicketRef {
+  tenant: string;
+  id: string;
+}
+
 export async function loadTickets(
   tx: TransactionSql | Sql,
-  events: readonly Keyed[],
+  r: readonly TicketRef[],
   table: string,
 ): Promise<Map<string, TicketRow>> {
-  const refs = new Map<string, { tenant: string; id: string }>();
-  for (const { key, event } of events) refs.set(key, { tenant: event.tenant, id: ticketIdOf(event)! });
-  const r = [...refs.values()];
   const records = await tx<TicketRecord[]>`
     SELECT t.* FROM ${tx(table)} t
     JOIN unnest(${r.map((x) => x.tenant)}::text[], ${r.map((x) => x.id)}::text[]) AS k (tenant, ticket_id)
