@@ -15,13 +15,15 @@ export interface StoredEvent {
  * The ids are probed first; only duplicates (rare: retries) have their data sent back for comparison.
  */
 export async function storedEvents(sql: Sql, candidates: NewEvent[]): Promise<StoredEvent[]> {
-  const ids = await sql<{ id: string }[]>`SELECT id FROM events WHERE id = ANY(${candidates.map((e) => e.id)}::uuid[])`;
+  const ids = await sql<
+    { id: string }[]
+  >`SELECT id FROM events WHERE id = ANY(${candidates.map((e) => e.id)}::uuid[])`;
   if (ids.length === 0) return [];
   const found = new Set(ids.map((r) => r.id));
   const dups = candidates.filter((e) => found.has(e.id));
   return sql<StoredEvent[]>`
     SELECT e.id, e.stream, e.position, e.stream_version,
-           (e.stream = c.stream AND e.type = c.type AND e.data = c.data) AS same
+           (e.stream = c.stream AND e.type = c.type AND e.data::jsonb = c.data) AS same
     FROM unnest(
       ${dups.map((e) => e.id)}::uuid[],
       ${dups.map((e) => e.stream)}::text[],

@@ -62,7 +62,7 @@ export class StreamHeads {
  * "position > checkpoint" alone would skip position 10 if 11 committed first and a reader moved
  * its checkpoint past 11 before 10 committed. So:
  *
- * 1. Statements run under a session advisory lock (pulse_append, migration 1764000030000) take the transaction
+ * 1. Statements run under a session advisory lock (pulse_append, migration 1764000030000, restated with json in 1764000040000) take the transaction
  *    id (pg_current_xact_id(): nothing before it in the transaction writes, so none was assigned
  *    yet), mark the transaction as an append, and take every position of the batch. Writers
  *    therefore take xids and positions in the same order: if position p < q, then
@@ -98,7 +98,11 @@ export class StreamHeads {
  * runs after COMMIT in its own tiny transaction: a NOTIFY inside the append transaction takes a
  * cluster-wide lock that is held through the commit's fsync and would serialise commits again.
  */
-export async function writeEvents(sql: PoolSql, events: NewEvent[], options: WriteOptions = {}): Promise<InsertedRow[]> {
+export async function writeEvents(
+  sql: PoolSql,
+  events: NewEvent[],
+  options: WriteOptions = {},
+): Promise<InsertedRow[]> {
   const expected = options.expectedVersion ?? 'any';
   const call = appendCall(events, expected);
   const conn = await sql.reserve();
@@ -106,7 +110,7 @@ export async function writeEvents(sql: PoolSql, events: NewEvent[], options: Wri
     const append = () => conn<{ positions: (string | number)[]; bases: number[] }[]>`
       SELECT positions, bases FROM pulse_append(
         ${call.streams}::text[], ${call.streams.map((s) => options.heads?.hint(s) ?? -1)}::int[],
-        ${call.batch}::text::jsonb, ${events.length}::int, ${call.expect}, ${call.expected}::int)`;
+        ${call.batch}::text::json, ${events.length}::int, ${call.expect}, ${call.expected}::int)`;
     // The payload is a committed position. A lost notification only delays readers (they poll),
     // so its own transaction commits without waiting for its WAL flush (NOTIFY takes an xid).
     const notify = () =>
@@ -146,13 +150,13 @@ export async function writeEvents(sql: PoolSql, events: NewEvent[], options: Wri
 }
 
 /**
- * The arguments of pulse_append (migration 1764000030000): the batch's streams, and per event the
+ * The arguments of pulse_append (migration 1764000030000; json since 1764000040000): the batch's streams, and per event the
  * index of its stream (`s`, 1-based in SQL) and its rank in that stream within the batch (`k`,
  * from 1), so the server numbers versions with no window function.
  *
- * The batch goes as one JSON text expanded by jsonb_to_recordset: one parameter however large the
+ * The batch goes as one JSON text expanded by json_to_recordset: one parameter however large the
  * batch, and one native JSON.stringify on the client instead of escaping array literals column by
- * column (measured ~15% faster end to end). It is sent as text and cast: typed jsonb, the driver
+ * column (measured ~15% faster end to end). It is sent as text and cast: typed json, the driver
  * would encode the string again and the server would store one JSON string.
  */
 function appendCall(events: NewEvent[], expected: ExpectedVersion) {
@@ -168,12 +172,27 @@ function appendCall(events: NewEvent[], expected: ExpectedVersion) {
   }
   const batch = JSON.stringify(
     events.map((e, i) => ({
-      id: e.id, s: streamIndex[i]! + 1, k: rank[i], stream: e.stream, tenant: e.tenant, type: e.type,
-      schema_version: e.schemaVersion, data: e.data, metadata: e.metadata ?? {}, occurred_ms: occurredMs(e),
+      id: e.id,
+      s: streamIndex[i]! + 1,
+      k: rank[i],
+      stream: e.stream,
+      tenant: e.tenant,
+      type: e.type,
+      schema_version: e.schemaVersion,
+      data: e.data,
+      metadata: e.metadata ?? {},
+      occurred_ms: occurredMs(e),
     })),
   );
   const expect = typeof expected === 'number' ? 'version' : expected;
-  return { streams: [...indexOf.keys()], batch, streamIndex, rank, expect, expected: typeof expected === 'number' ? expected : null };
+  return {
+    streams: [...indexOf.keys()],
+    batch,
+    streamIndex,
+    rank,
+    expect,
+    expected: typeof expected === 'number' ? expected : null,
+  };
 }
 
 /** Unix milliseconds; reads print occurredAt to the millisecond too. */
