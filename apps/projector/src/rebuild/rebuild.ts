@@ -107,7 +107,6 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   results.forEach((r, i) => {
     for (const p of i === 0 && here.length > 0 ? here : own) at.set(p.name, r.position);
   });
-  for (const p of projections) await addSecondaryIndexes(sql, p);
   const events = results.reduce((n, r) => n + r.events, 0);
   lanes.splice(0, lanes.length, { events, position: Math.min(...at.values()) });
   report('swapping', Math.min(...at.values()));
@@ -152,7 +151,7 @@ function startLaneWorker(
 /**
  * A shadow of each table with its columns, defaults, checks and primary key (the upserts need it),
  * but not its other indexes: building those once after the bulk load is far cheaper than keeping
- * them up to date row by row (see addSecondaryIndexes).
+ * them up to date row by row (replay-lane.ts, addSecondaryIndexes).
  */
 async function createShadow(sql: Sql, p: Projection): Promise<void> {
   await sql.begin(async (tx) => {
@@ -171,22 +170,6 @@ async function createShadow(sql: Sql, p: Projection): Promise<void> {
     await tx`DELETE FROM projection_checkpoints WHERE projection = ${rebuildCheckpoint(p)}`;
     await tx`INSERT INTO projection_checkpoints (projection, position) VALUES (${rebuildCheckpoint(p)}, 0)`;
   });
-}
-
-/** Builds the live tables' other indexes on the shadows, before the swap (outside its lock). */
-async function addSecondaryIndexes(sql: Sql, p: Projection): Promise<void> {
-  for (const table of Object.values(p.tables)) {
-    const defs = await sql<{ name: string; def: string }[]>`
-      SELECT i.relname AS name, pg_get_indexdef(i.oid) AS def FROM pg_index x
-      JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-      WHERE t.relname = ${table} AND t.relnamespace = 'public'::regnamespace AND NOT x.indisprimary`;
-    for (const { name, def } of defs) {
-      // The live definition, unnamed (PostgreSQL picks a free name) and on the shadow.
-      await sql.unsafe(
-        def.replace(` INDEX ${name} ON public.${table} `, ` INDEX ON public.${table}_rebuild `),
-      );
-    }
-  }
 }
 
 /**

@@ -119,6 +119,9 @@ export async function replayLane(o: LaneOptions): Promise<{ events: number; posi
   }
   await flushing;
   await flush(from, true);
+  // Each lane builds its own shadows' other indexes once their rows are in, while other lanes may
+  // still replay: the largest (telemetry's) then costs the rebuild no time of its own.
+  for (const p of projections) await addSecondaryIndexes(sql, p);
   return { events, position: from };
 }
 
@@ -133,4 +136,20 @@ async function committedAfter(
     SELECT 1 FROM events WHERE position > ${position} AND position <= ${upTo}
       ${types ? sql`AND type = ANY(${types}::text[])` : sql``} LIMIT 1`;
   return rows.length > 0;
+}
+
+/** Builds the live tables' other indexes on a projection's shadows, before the swap (outside its lock). */
+async function addSecondaryIndexes(sql: Sql, p: Projection): Promise<void> {
+  for (const table of Object.values(p.tables)) {
+    const defs = await sql<{ name: string; def: string }[]>`
+      SELECT i.relname AS name, pg_get_indexdef(i.oid) AS def FROM pg_index x
+      JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+      WHERE t.relname = ${table} AND t.relnamespace = 'public'::regnamespace AND NOT x.indisprimary`;
+    for (const { name, def } of defs) {
+      // The live definition, unnamed (PostgreSQL picks a free name) and on the shadow.
+      await sql.unsafe(
+        def.replace(` INDEX ${name} ON public.${table} `, ` INDEX ON public.${table}_rebuild `),
+      );
+    }
+  }
 }
