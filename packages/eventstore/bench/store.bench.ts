@@ -95,14 +95,14 @@ async function createTargets(
     async readAll(pageSize, max) {
       let n = 0;
       for (let after = 0; ;) {
-        // Times as text, as a RecordedEvent has them (parsing them into Dates cost the raw read
-        // ~1 µs per event that no event store reader pays).
-        const rows = await sql<{ position: number }[]>`
+        // The cheapest decoding postgres.js offers, as the store uses it: rows as arrays (.values()),
+        // times as text as a RecordedEvent has them (parsing them into Dates cost ~1 µs per event).
+        const rows = await sql`
           SELECT position, id, stream, tenant, type, data, metadata, occurred_at::text, recorded_at::text
-          FROM raw_events WHERE position > ${after} ORDER BY position LIMIT ${pageSize}`;
+          FROM raw_events WHERE position > ${after} ORDER BY position LIMIT ${pageSize}`.values();
         if (rows.length === 0 || n >= max) return n;
         n += rows.length;
-        after = rows[rows.length - 1]!.position;
+        after = rows[rows.length - 1]![0] as number;
       }
     },
   };

@@ -2,21 +2,41 @@ import type { Sql as PoolSql } from 'postgres';
 import type { RecordedEvent } from '@pulse/events';
 import type { ReadAllOptions } from '../port.ts';
 import { notExpired, settled, type CategoryMaxAge } from './retention-filter.ts';
-import { inReadTransaction, selectRecordedEvent, type Sql } from './rows.ts';
+import {
+  inReadTransaction,
+  selectRecordedEvent,
+  toRecordedEvents,
+  type RecordedEventRow,
+  type Sql,
+} from './rows.ts';
 
 /**
  * Keyset read of the global order. Only settled rows are returned, so a reader that moves its
  * checkpoint to the last position it got never skips an event that commits later.
  */
-export async function readAll(sql: PoolSql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge): Promise<RecordedEvent[]> {
-  const [rows] = await inReadTransaction(sql, 'READ COMMITTED', (conn) => [readAllQuery(conn, options, categoryMaxAge)]);
-  return Array.from(rows as RecordedEvent[]);
+export async function readAll(
+  sql: PoolSql,
+  options: ReadAllOptions,
+  categoryMaxAge: CategoryMaxAge,
+): Promise<RecordedEvent[]> {
+  const [rows] = await inReadTransaction(sql, 'READ COMMITTED', (conn) => [
+    readAllQuery(conn, options, categoryMaxAge),
+  ]);
+  return toRecordedEvents(rows as RecordedEventRow[]);
 }
 
-/** The page query on its own, so a subscription can read it together with the settled head. */
-export function readAllQuery(sql: Sql, options: ReadAllOptions, categoryMaxAge: CategoryMaxAge, storedHorizon = false) {
+/**
+ * The page query on its own, so a subscription can read it together with the settled head. Rows
+ * come as arrays: toRecordedEvents makes the events.
+ */
+export function readAllQuery(
+  sql: Sql,
+  options: ReadAllOptions,
+  categoryMaxAge: CategoryMaxAge,
+  storedHorizon = false,
+) {
   const { fromPosition = 0, limit = 1000, filter = {} } = options;
-  return sql<RecordedEvent[]>`
+  return sql`
     SELECT ${selectRecordedEvent(sql)}
     FROM events e
     WHERE e.position > ${fromPosition}
@@ -26,7 +46,7 @@ export function readAllQuery(sql: Sql, options: ReadAllOptions, categoryMaxAge: 
       ${filter.streamPrefix ? sql`AND e.stream LIKE ${escapeLike(filter.streamPrefix) + '%'}` : sql``}
       AND ${notExpired(sql, categoryMaxAge)}
     ORDER BY e.position
-    LIMIT ${limit}`;
+    LIMIT ${limit}`.values();
 }
 
 function escapeLike(s: string): string {

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@pulse/events';
 import type { ReadStreamOptions } from '../port.ts';
 import { notExpired, type CategoryMaxAge } from './retention-filter.ts';
-import { selectRecordedEvent, type Sql } from './rows.ts';
+import { selectRecordedEvent, toRecordedEvents, type RecordedEventRow, type Sql } from './rows.ts';
 
 /**
  * Reads one stream by version. No settled-rows filter here: a stream's versions are dense and
@@ -15,13 +15,13 @@ export async function readStream(
 ): Promise<RecordedEvent[]> {
   const limit = options.limit ?? 1000;
   const backwards = options.direction === 'backwards';
-  const rows = await sql<RecordedEvent[]>`
+  const rows = await sql`
     SELECT ${selectRecordedEvent(sql)}
     FROM events e
     WHERE e.stream = ${stream}
       ${backwards ? sql`AND e.stream_version <= ${options.from ?? 2_147_483_647}` : sql`AND e.stream_version >= ${options.from ?? 0}`}
       AND ${notExpired(sql, categoryMaxAge)}
     ORDER BY e.stream_version ${backwards ? sql`DESC` : sql`ASC`}
-    LIMIT ${limit}`;
-  return Array.from(rows);
+    LIMIT ${limit}`.values();
+  return toRecordedEvents(rows as unknown as RecordedEventRow[]);
 }

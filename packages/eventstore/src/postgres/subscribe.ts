@@ -4,7 +4,7 @@ import type { ReadAllOptions, SubscribeOptions } from '../port.ts';
 import { settledHead } from './head-position.ts';
 import { readAllQuery } from './read-all.ts';
 import { settled, storeHorizon, type CategoryMaxAge } from './retention-filter.ts';
-import { EVENTS_CHANNEL, inReadTransaction } from './rows.ts';
+import { EVENTS_CHANNEL, inReadTransaction, toRecordedEvents, type RecordedEventRow } from './rows.ts';
 
 export interface SubscriptionTuning {
   pageSize?: number;
@@ -40,7 +40,12 @@ export async function* subscribe(
       const full = page.events.length === pageSize;
       // While catching up, read the next page as the consumer works through this one: one page
       // ahead at most, so memory stays bounded however slow the consumer is.
-      if (full) next = readPage(sql, { fromPosition: page.events.at(-1)!.position, limit: pageSize, filter }, categoryMaxAge);
+      if (full)
+        next = readPage(
+          sql,
+          { fromPosition: page.events.at(-1)!.position, limit: pageSize, filter },
+          categoryMaxAge,
+        );
       for (const event of page.events) {
         cursor = event.position;
         yield event;
@@ -76,9 +81,14 @@ async function readPage(sql: PoolSql, options: ReadAllOptions, categoryMaxAge: C
   const [, rows, head] = await inReadTransaction(sql, 'REPEATABLE READ', (conn) => [
     storeHorizon(conn),
     readAllQuery(conn, options, categoryMaxAge, true),
-    conn<{ head: number }[]>`SELECT coalesce(max(e.position), 0) AS head FROM events e WHERE ${settled(conn, true)}`,
+    conn<
+      { head: number }[]
+    >`SELECT coalesce(max(e.position), 0) AS head FROM events e WHERE ${settled(conn, true)}`,
   ]);
-  return { events: Array.from(rows as RecordedEvent[]), settledHead: (head as { head: number }[])[0]!.head };
+  return {
+    events: toRecordedEvents(rows as RecordedEventRow[]),
+    settledHead: (head as { head: number }[])[0]!.head,
+  };
 }
 
 /**
