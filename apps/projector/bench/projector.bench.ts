@@ -130,19 +130,26 @@ try {
   const appends: { position: number; at: number; views: Set<string> }[] = [];
   const tickMs = 20;
   const perTick = Math.round((RATE * tickMs) / 1000);
-  const live = simulatedDay({
-    seed: 43,
-    tenants: ['acme', 'zeta'],
-    machinesPerTenant: 500,
-    heartbeatS: 60,
-    hours: 1,
-    telemetryShare: 0.3,
-    alertsPerHour: 3000,
-    journeysPerHour: 1000,
-    ticketsPerHour: 0,
-    start: new Date().toISOString(),
-  }).filter((e) => viewsOf[e.type]);
-  log(`live: ${RATE} events/s for ${WARMUP_S} s of warm-up, then ${LIVE_S} s measured, in appends of ${perTick} every ${tickMs} ms`);
+  const liveMix = (hours: number) =>
+    simulatedDay({
+      seed: 43,
+      tenants: ['acme', 'zeta'],
+      machinesPerTenant: 500,
+      heartbeatS: 60,
+      hours,
+      telemetryShare: 0.3,
+      alertsPerHour: 3000,
+      journeysPerHour: 1000,
+      ticketsPerHour: 0,
+      start: new Date().toISOString(),
+    }).filter((e) => viewsOf[e.type]);
+  // An hour of this mix lasts about 20 s at 5,000 events/s: make enough for the whole run.
+  const needed = (WARMUP_S + LIVE_S) * RATE;
+  const hourLong = liveMix(1);
+  const live = hourLong.length >= needed ? hourLong : liveMix(Math.ceil(needed / hourLong.length));
+  log(
+    `live: ${RATE} events/s for ${WARMUP_S} s of warm-up, then ${LIVE_S} s measured, in appends of ${perTick} every ${tickMs} ms`,
+  );
   const started = performance.now();
   let next = started;
   let i = 0;

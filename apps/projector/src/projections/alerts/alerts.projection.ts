@@ -166,30 +166,19 @@ function toRow(r: AlertRecord): AlertRow {
   };
 }
 
+/** One upsert; the rows travel as one JSON text (keys as AlertRow names them). */
 async function upsertAlerts(tx: TransactionSql, rows: AlertRow[], table: string): Promise<void> {
   if (rows.length === 0) return;
-  const col = <T>(pick: (r: AlertRow) => T) => rows.map(pick);
   await tx`
     INSERT INTO ${tx(table)} (tenant, fingerprint, source, severity, title, details, labels, machine_id,
       external_id, url, state, count, first_seen_at, last_seen_at, opened_at, acknowledged_at, acknowledged_by,
       resolved_at, resolved_by, escalation_level, escalated_at, flapping, notes, last_note, position, reopened_at)
-    SELECT tenant, fingerprint, source, severity, title, details, labels, machine_id, external_id, url, state,
-      count, first_seen_at, last_seen_at, opened_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by,
-      escalation_level, escalated_at, flapping, notes, last_note, position,
-      ARRAY(SELECT jsonb_array_elements_text(reopened_json)::timestamptz)
-    FROM unnest(${col((r) => r.tenant)}::text[], ${col((r) => r.fingerprint)}::text[], ${col((r) => r.source)}::text[],
-      ${col((r) => r.severity)}::text[], ${col((r) => r.title)}::text[], ${col((r) => r.details)}::text[],
-      ${col((r) => JSON.stringify(r.labels))}::text[]::jsonb[], ${col((r) => r.machineId)}::text[],
-      ${col((r) => r.externalId)}::text[], ${col((r) => r.url)}::text[], ${col((r) => r.state)}::text[],
-      ${col((r) => r.count)}::int[], ${col((r) => r.firstSeenAt)}::timestamptz[], ${col((r) => r.lastSeenAt)}::timestamptz[],
-      ${col((r) => r.openedAt)}::timestamptz[], ${col((r) => r.acknowledgedAt)}::timestamptz[],
-      ${col((r) => r.acknowledgedBy)}::text[], ${col((r) => r.resolvedAt)}::timestamptz[], ${col((r) => r.resolvedBy)}::text[],
-      ${col((r) => r.escalationLevel)}::int[], ${col((r) => r.escalatedAt)}::timestamptz[], ${col((r) => String(r.flapping))}::text[]::bool[],
-      ${col((r) => r.notes)}::int[], ${col((r) => r.lastNote)}::text[], ${col((r) => r.position)}::bigint[],
-      ${col((r) => JSON.stringify(r.reopenedAt))}::text[]::jsonb[])
-      AS u (tenant, fingerprint, source, severity, title, details, labels, machine_id, external_id, url, state,
-            count, first_seen_at, last_seen_at, opened_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by,
-            escalation_level, escalated_at, flapping, notes, last_note, position, reopened_json)
+    SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS r (tenant text, fingerprint text,
+      source text, severity text, title text, details text, labels jsonb, "machineId" text, "externalId" text,
+      url text, state text, count int, "firstSeenAt" timestamptz, "lastSeenAt" timestamptz, "openedAt" timestamptz,
+      "acknowledgedAt" timestamptz, "acknowledgedBy" text, "resolvedAt" timestamptz, "resolvedBy" text,
+      "escalationLevel" int, "escalatedAt" timestamptz, flapping bool, notes int, "lastNote" text, position bigint,
+      "reopenedAt" timestamptz[])
     ON CONFLICT (tenant, fingerprint) DO UPDATE SET
       source = excluded.source, severity = excluded.severity, title = excluded.title, details = excluded.details,
       labels = excluded.labels, machine_id = excluded.machine_id, external_id = excluded.external_id, url = excluded.url,

@@ -61,38 +61,27 @@ export async function loadMachines(
   return new Map(records.map((r) => [fleetKey(r.tenant, r.machine_id), toRow(r)]));
 }
 
-/** One multi-row upsert: column arrays through unnest keep the parameter count fixed at any batch size. */
+/**
+ * One multi-row upsert. The rows travel as one JSON text (keys as FleetRow names them): a fixed
+ * parameter count at any batch size, one native stringify instead of 24 escaped arrays.
+ */
 export async function upsertMachines(
   tx: Db,
   rows: FleetRow[],
   table: string = fleetTables.machines,
 ): Promise<void> {
   if (rows.length === 0) return;
-  const col = <T>(pick: (r: FleetRow) => T) => rows.map(pick);
   await tx`
     INSERT INTO ${tx(table)} (tenant, machine_id, hostname, os, agent_version, status, last_seen_at,
                                registered_at, cpu_pct, mem_pct, disk_pct, uptime_s, customer, site, ip,
                                load1, logged_in_user, metrics_at, signals, inventory, decommissioned_at,
                                position, tags, stale_signals)
-    -- text[] columns cannot ride in unnest's arrays (a 2-d array would flatten), so they travel as JSON.
-    SELECT tenant, machine_id, hostname, os, agent_version, status, last_seen_at, registered_at, cpu_pct,
-           mem_pct, disk_pct, uptime_s, customer, site, ip, load1, logged_in_user, metrics_at, signals,
-           inventory, decommissioned_at, position,
-           ARRAY(SELECT jsonb_array_elements_text(tags_json)), ARRAY(SELECT jsonb_array_elements_text(stale_json))
-    FROM unnest(
-      ${col((r) => r.tenant)}::text[], ${col((r) => r.machineId)}::text[], ${col((r) => r.hostname)}::text[],
-      ${col((r) => r.os)}::text[], ${col((r) => r.agentVersion)}::text[], ${col((r) => r.status)}::text[],
-      ${col((r) => r.lastSeenAt)}::timestamptz[], ${col((r) => r.registeredAt)}::timestamptz[],
-      ${col((r) => r.cpuPct)}::real[], ${col((r) => r.memPct)}::real[], ${col((r) => r.diskPct)}::real[],
-      ${col((r) => r.uptimeS)}::bigint[], ${col((r) => r.customer)}::text[], ${col((r) => r.site)}::text[],
-      ${col((r) => r.ip)}::text[], ${col((r) => r.load1)}::real[], ${col((r) => r.loggedInUser)}::text[],
-      ${col((r) => r.metricsAt)}::timestamptz[], ${col((r) => JSON.stringify(r.signals))}::text[]::jsonb[],
-      ${col((r) => (r.inventory ? JSON.stringify(r.inventory) : null))}::text[]::jsonb[],
-      ${col((r) => r.decommissionedAt)}::timestamptz[], ${col((r) => r.position)}::bigint[],
-      ${col((r) => JSON.stringify(r.tags))}::text[]::jsonb[], ${col((r) => JSON.stringify(r.staleSignals))}::text[]::jsonb[]
-    ) AS u (tenant, machine_id, hostname, os, agent_version, status, last_seen_at, registered_at, cpu_pct,
-            mem_pct, disk_pct, uptime_s, customer, site, ip, load1, logged_in_user, metrics_at, signals,
-            inventory, decommissioned_at, position, tags_json, stale_json)
+    SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS r (tenant text, "machineId" text,
+      hostname text, os text, "agentVersion" text, status text, "lastSeenAt" timestamptz,
+      "registeredAt" timestamptz, "cpuPct" real, "memPct" real, "diskPct" real, "uptimeS" bigint,
+      customer text, site text, ip text, load1 real, "loggedInUser" text, "metricsAt" timestamptz,
+      signals jsonb, inventory jsonb, "decommissionedAt" timestamptz, position bigint, tags text[],
+      "staleSignals" text[])
     ON CONFLICT (tenant, machine_id) DO UPDATE SET
       hostname = excluded.hostname, os = excluded.os, agent_version = excluded.agent_version,
       status = excluded.status, last_seen_at = excluded.last_seen_at, registered_at = excluded.registered_at,

@@ -210,16 +210,16 @@ async function loadFunnels(
   );
 }
 
+// Rows travel as one JSON text (keys as the row types name them): one native stringify instead of
+// an escaped array per column, and jsonb columns without a JSON string inside an array.
 async function upsertJourneys(tx: Db, rows: JourneyRow[], table: string): Promise<void> {
   if (rows.length === 0) return;
-  const col = <T>(pick: (r: JourneyRow) => T) => rows.map(pick);
   await tx`
     INSERT INTO ${tx(table)} (tenant, journey_id, account_id, account_name, steps, last_step, last_step_at,
       started_at, status, abandoned_at, idle_s, position)
-    SELECT * FROM unnest(${col((r) => r.tenant)}::text[], ${col((r) => r.journeyId)}::text[], ${col((r) => r.accountId)}::text[],
-      ${col((r) => r.accountName)}::text[], ${col((r) => JSON.stringify(r.steps))}::text[]::jsonb[], ${col((r) => r.lastStep)}::text[],
-      ${col((r) => r.lastStepAt)}::timestamptz[], ${col((r) => r.startedAt)}::timestamptz[], ${col((r) => r.status)}::text[],
-      ${col((r) => r.abandonedAt)}::timestamptz[], ${col((r) => r.idleS)}::int[], ${col((r) => r.position)}::bigint[])
+    SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS r (tenant text, "journeyId" text,
+      "accountId" text, "accountName" text, steps jsonb, "lastStep" text, "lastStepAt" timestamptz,
+      "startedAt" timestamptz, status text, "abandonedAt" timestamptz, "idleS" int, position bigint)
     ON CONFLICT (tenant, journey_id) DO UPDATE SET account_id = excluded.account_id, account_name = excluded.account_name,
       steps = excluded.steps, last_step = excluded.last_step, last_step_at = excluded.last_step_at,
       started_at = excluded.started_at, status = excluded.status, abandoned_at = excluded.abandoned_at,
@@ -228,13 +228,10 @@ async function upsertJourneys(tx: Db, rows: JourneyRow[], table: string): Promis
 
 async function upsertFunnels(tx: Db, rows: FunnelRow[], table: string): Promise<void> {
   if (rows.length === 0) return;
-  const col = <T>(pick: (r: FunnelRow) => T) => rows.map(pick);
   await tx`
     INSERT INTO ${tx(table)} (tenant, cohort, steps, started, completed, abandoned, abandoned_journeys, histograms, position)
-    SELECT * FROM unnest(${col((r) => r.tenant)}::text[], ${col((r) => r.cohort)}::text[],
-      ${col((r) => JSON.stringify(r.steps))}::text[]::jsonb[], ${col((r) => r.started)}::int[], ${col((r) => r.completed)}::int[],
-      ${col((r) => r.abandoned)}::int[], ${col((r) => JSON.stringify(r.abandonedJourneys))}::text[]::jsonb[],
-      ${col((r) => JSON.stringify(r.histograms))}::text[]::jsonb[], ${col((r) => r.position)}::bigint[])
+    SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS r (tenant text, cohort text, steps jsonb,
+      started int, completed int, abandoned int, "abandonedJourneys" jsonb, histograms jsonb, position bigint)
     ON CONFLICT (tenant, cohort) DO UPDATE SET steps = excluded.steps, started = excluded.started,
       completed = excluded.completed, abandoned = excluded.abandoned, abandoned_journeys = excluded.abandoned_journeys,
       histograms = excluded.histograms, position = excluded.position`;

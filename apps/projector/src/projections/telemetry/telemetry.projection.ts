@@ -154,13 +154,13 @@ const bucketValues = (r: TelemetryRow) => [
 ];
 
 async function upsertBuckets(tx: Db, rows: TelemetryRow[], table: string): Promise<void> {
-  const col = <T>(pick: (r: TelemetryRow) => T) => rows.map(pick);
+  // The rows travel as one JSON text (keys as TelemetryRow names them): one native stringify
+  // instead of thirteen escaped arrays, which was the largest JS cost of a live batch.
   await tx`
     INSERT INTO ${tx(table)} (tenant, subject, metric, resolution, bucket_start, min, max, sum, count, last, last_at, unit, position)
-    SELECT * FROM unnest(${col((r) => r.tenant)}::text[], ${col((r) => r.subject)}::text[], ${col((r) => r.metric)}::text[],
-      ${col((r) => r.resolution)}::text[], ${col((r) => r.bucketStart)}::timestamptz[], ${col((r) => r.min)}::float8[],
-      ${col((r) => r.max)}::float8[], ${col((r) => r.sum)}::float8[], ${col((r) => r.count)}::int[], ${col((r) => r.last)}::float8[],
-      ${col((r) => r.lastAt)}::timestamptz[], ${col((r) => r.unit)}::text[], ${col((r) => r.position)}::bigint[])
+    SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS r (tenant text, subject text, metric text,
+      resolution text, "bucketStart" timestamptz, min float8, max float8, sum float8, count int, last float8,
+      "lastAt" timestamptz, unit text, position bigint)
     ON CONFLICT (tenant, subject, metric, resolution, bucket_start) DO UPDATE SET min = excluded.min, max = excluded.max,
       sum = excluded.sum, count = excluded.count, last = excluded.last, last_at = excluded.last_at, unit = excluded.unit,
       position = excluded.position`;
