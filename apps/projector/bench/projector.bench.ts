@@ -61,7 +61,6 @@ try {
     store,
     projections: readModels,
     databaseUrl: url,
-    batchSize: 5000,
     progressMs: 5000,
     onProgress: (p) =>
       log(

@@ -22,7 +22,7 @@ await runMain(async () => {
           .min(100)
           .max(50_000)
           .parse(rest[batchFlag + 1])
-      : 5000;
+      : undefined; // the rebuild's own default
   const names = rest.filter((a, i) => !a.startsWith('--') && (batchFlag < 0 || i !== batchFlag + 1));
   if (names.length === 0) throw new SettingsError(usage);
   const projections = names.includes('all')

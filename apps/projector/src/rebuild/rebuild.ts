@@ -50,7 +50,9 @@ export interface RebuildResult {
  */
 export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
   const { sql, store, projections } = o;
-  const batchSize = o.batchSize ?? 5000;
+  // Pages of 10,000 rather than 5,000: 18.7-18.8 s vs 20.3-21.2 s over 1M events (fewer reads, and
+  // fewer per-batch costs in the folds); 20,000 was no better (19.5 s).
+  const batchSize = o.batchSize ?? 10_000;
   const flushEvery = o.flushEvery ?? 200_000;
   const started = performance.now();
   const head = await store.headPosition();
