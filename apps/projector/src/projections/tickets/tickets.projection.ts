@@ -52,16 +52,21 @@ export const ticketsProjection: Projection<keyof typeof ticketTables> = {
     ];
   },
   rebuilder() {
-    let rows = new Map<string, TicketRow>();
+    const rows = new Map<string, TicketRow>();
     const tickets = new Dirty<TicketRow>();
     let entries: TimelineRow[] = [];
     return {
       fold(batch) {
         const { events, timeline } = ticketEvents(batch);
         if (events.length === 0) return;
-        const folded = foldKeyed(rows, events, evolve);
-        rows = folded.rows;
-        for (const c of folded.changed) tickets.set(c.key, c.after);
+        // In place, as foldKeyed does without its copy: the rebuild owns these rows.
+        for (const { key, event } of events) {
+          const before = rows.get(key);
+          const after = evolve(before, event);
+          if (after === before || after === undefined) continue;
+          rows.set(key, after);
+          tickets.set(key, after);
+        }
         entries.push(...timeline.filter((e) => rows.has(rowKey(e.tenant, e.ticketId))));
       },
       async flush(tx, t) {
