@@ -137,9 +137,11 @@ try {
   const appends: { position: number; at: number; views: Set<string> }[] = [];
   const tickMs = 20;
   const perTick = Math.round((RATE * tickMs) / 1000);
+  // A kept database already holds an earlier run's live events: a fixed seed would repeat their ids.
+  const liveSeed = KEEP_DATABASE ? randomBytes(4).readUInt32BE() : 43;
   const liveMix = (hours: number) =>
     simulatedDay({
-      seed: 43,
+      seed: liveSeed,
       tenants: ['acme', 'zeta'],
       machinesPerTenant: 500,
       heartbeatS: 60,
