@@ -3,7 +3,6 @@
  * process or, with INGEST_ROLES, in separate ones. Run: node --import tsx apps/ingest/src/main.ts
  */
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { CommandBus } from '@nestjs/cqrs';
 import { busNames } from '@pulse/events';
@@ -17,6 +16,7 @@ import {
   runMain,
   type Logger,
   type NatsConnection,
+  yieldCpu,
 } from '@pulse/platform';
 import { CommittedNotifier } from './adapters/committed-notifier.ts';
 import { CommittedPositions } from './adapters/committed-positions.ts';
@@ -76,7 +76,7 @@ await runMain(async () => {
   let recorderStore: RecorderStore | undefined;
   let pipeline: AppendPipeline | undefined;
   if (settings.INGEST_ROLES.has('recorder')) {
-    if (!settings.INGEST_ROLES.has('edge')) yieldCpu(settings.RECORDER_NICE, log);
+    if (!settings.INGEST_ROLES.has('edge')) yieldCpu(settings.RECORDER_NICE, log, 'recorder');
     // The recorder's own pool, which it can replace if PostgreSQL strands it (recorder-store.ts).
     recorderStore = new RecorderStore(
       () => {
@@ -140,15 +140,6 @@ async function closeHttp(app: Awaited<ReturnType<typeof createHttpServer>>, grac
     await app.close();
   } finally {
     clearTimeout(cut);
-  }
-}
-
-/** Lowers this process's CPU priority (raising it would need privileges, lowering never does). */
-function yieldCpu(nice: number, log: Logger): void {
-  try {
-    if (nice > os.getPriority()) os.setPriority(nice);
-  } catch (err) {
-    log.warn({ err, nice }, 'cannot lower the recorder\'s CPU priority');
   }
 }
 

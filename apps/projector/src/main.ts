@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { loadSettings, runMain } from '@pulse/platform';
+import { createLogger, loadSettings, runMain, yieldCpu } from '@pulse/platform';
 import { ProjectorModule } from './projector.module.ts';
 import { ProjectorSettings } from './settings.ts';
 
@@ -8,6 +8,7 @@ import { ProjectorSettings } from './settings.ts';
 await runMain(async () => {
   // Settings first, outside Nest: a bad one must stop the process with a message that names it.
   const settings = loadSettings(ProjectorSettings);
+  yieldCpu(settings.PROJECTOR_NICE, createLogger('projector', settings.LOG_LEVEL), 'projector');
   const app = await NestFactory.createApplicationContext(ProjectorModule.register(settings), {
     logger: ['error', 'warn'],
     abortOnError: false,

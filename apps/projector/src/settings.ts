@@ -9,6 +9,13 @@ const millis = number().int('must be whole milliseconds');
 export const ProjectorSettings = CommonSettings.extend({
   /** Most events read and committed per transaction. */
   PROJECTOR_BATCH: number().int('must be a whole number').min(1).max(10_000).default(1000),
+  /**
+   * CPU priority (nice, 0-19) the projector lowers itself to. Its work waits in the event store
+   * while the edges' answers are what clients wait for, so on a host shared with ingest edges a
+   * few points (5) keep their p99 down under overload; the price is read-model lag whenever the
+   * write side is busy, so the default leaves it level (BENCHMARKS.md, Ingest).
+   */
+  PROJECTOR_NICE: number().int('must be a whole number').min(0).max(19).default(0),
   /** Fallback poll when caught up and no NOTIFY arrives. */
   PROJECTOR_POLL_MS: millis.min(10).max(60_000).default(1000),
   /** Silence after which an online machine is marked offline. */

@@ -10,6 +10,7 @@ describe('projector settings', () => {
       PULSE_OFFLINE_AFTER_S: 90,
       PULSE_OVERDUE_AFTER_S: 300,
       PROJECTOR_ABSENCE_CHECK_MS: 5000,
+      PROJECTOR_NICE: 0,
     });
   });
 
@@ -17,6 +18,7 @@ describe('projector settings', () => {
     expect(() => loadSettings(ProjectorSettings, { PROJECTOR_BATCH: 'lots' })).toThrow(
       /PROJECTOR_BATCH: must be a number/,
     );
+    expect(() => loadSettings(ProjectorSettings, { PROJECTOR_NICE: '20' })).toThrow(/PROJECTOR_NICE/);
     expect(() => loadSettings(ProjectorSettings, { PULSE_OFFLINE_AFTER_S: '-1' })).toThrow(
       /PULSE_OFFLINE_AFTER_S/,
     );

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore, type NewEvent } from '@pulse/eventstore';
 import {
@@ -103,8 +104,10 @@ describe('fleet projection under SIGKILL', () => {
       reached = at;
     }
 
-    projector = startProjector(db, bus, NO_ABSENCE);
+    projector = startProjector(db, bus, { ...NO_ABSENCE, PROJECTOR_NICE: '7' });
     await projector.waitForOutput(/projector running/, 30_000);
+    // It lowered its CPU priority as told (unless it started lower still).
+    expect(os.getPriority(projector.child.pid)).toBe(Math.max(7, os.getPriority()));
     // Other test files write concurrently; their open transactions can hold the tail back briefly.
     await waitFor(async () => (await checkpoint(db.sql)) === head, {
       timeoutMs: 30_000,
