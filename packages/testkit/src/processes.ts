@@ -23,9 +23,15 @@ export interface AppProcess {
   stop: () => Promise<number | null>;
 }
 
-/** Runs an app as a real child process, the same entry point `npm start` uses. */
+/**
+ * Runs an app as a real child process, the same entry point `npm start` uses. With
+ * PULSE_CPU_PROF_DIR set (benchmarks), each app writes a V8 CPU profile into <dir>/<app> when it exits
+ * (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
 export function startApp(app: AppName, env: Record<string, string>): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entryPoints[app]], {
+  const profDir = process.env.PULSE_CPU_PROF_DIR;
+  const profile = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profDir, app)}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entryPoints[app]], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
