@@ -90,6 +90,7 @@ try {
   // day of history would open its tickets and fire its old timers during the measurement.
   await sql`INSERT INTO projection_checkpoints (projection, position) VALUES ('pm:reactions', ${await store.headPosition()})
             ON CONFLICT (projection) DO UPDATE SET position = excluded.position`;
+  const writesBefore = await tableWrites();
   const projector = startApp('projector', {
     DATABASE_URL: url,
     NATS_URL: services.natsUrl,
@@ -185,6 +186,8 @@ try {
 
   const lags: number[] = [];
   const perView = new Map<string, number[]>();
+  // The worst lag of each second measured: a stall shows as a few bad seconds, slowness as many.
+  const worstBySecond = new Map<number, number>();
   let missing = 0;
   for (const a of appends) {
     for (const view of a.views) {
@@ -197,6 +200,8 @@ try {
       const lag = Math.max(0, seen.at - a.at);
       lags.push(lag);
       perView.set(view, [...(perView.get(view) ?? []), lag]);
+      const second = Math.floor((a.at - measureFrom) / 1000);
+      worstBySecond.set(second, Math.max(worstBySecond.get(second) ?? 0, lag));
     }
   }
   const pct = (xs: number[], q: number) => {
@@ -208,10 +213,23 @@ try {
   );
   for (const [view, xs] of perView)
     log(`  ${view}: p50 ${pct(xs, 0.5).toFixed(1)} ms, p99 ${pct(xs, 0.99).toFixed(1)} ms`);
+  const worst = [...worstBySecond].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  log(
+    `  worst seconds (second of the run: max lag): ${worst.map(([s, l]) => `${s}: ${l.toFixed(0)} ms`).join(', ')}`,
+  );
   log(
     `LIVE LAG (commit → delta): p50 ${pct(lags, 0.5).toFixed(1)} ms, p99 ${pct(lags, 0.99).toFixed(1)} ms (target p99 < 100 ms)`,
   );
   await projector.stop();
+  // Row writes of the live phase per table: updates that stayed HOT (no index entries) show here.
+  const writesAfter = await tableWrites();
+  log(
+    `  live writes (table: inserts/updates/HOT updates/deletes): ${[...writesAfter]
+      .map(([t, w]) => [t, w.map((n, k) => n - (writesBefore.get(t)?.[k] ?? 0))] as const)
+      .filter(([, w]) => w.some((n) => n > 0))
+      .map(([t, w]) => `${t} ${w.join('/')}`)
+      .join(', ')}`,
+  );
   log(
     `summary: rebuild ${result.eventsPerSecond} events/s over ${day2} events; live p50 ${pct(lags, 0.5).toFixed(1)} ms p99 ${pct(lags, 0.99).toFixed(1)} ms at ${achieved} events/s`,
   );
@@ -224,6 +242,16 @@ try {
   if (!KEEP_DATABASE) await admin`DROP DATABASE IF EXISTS ${admin(dbName)} WITH (FORCE)`;
   await admin.end();
   await services.stop();
+}
+
+/** Per read-model or process-manager table, rows inserted, updated, HOT-updated and deleted so far. */
+async function tableWrites(): Promise<Map<string, number[]>> {
+  // Counters reach the statistics views up to a second after a transaction ends.
+  await new Promise((r) => setTimeout(r, 1500));
+  const rows = await sql<{ relname: string; ins: number; upd: number; hot: number; del: number }[]>`
+    SELECT relname, n_tup_ins::int AS ins, n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot, n_tup_del::int AS del
+    FROM pg_stat_user_tables WHERE relname ~ '^(read|pm)_' ORDER BY relname`;
+  return new Map(rows.map((r) => [r.relname, [r.ins, r.upd, r.hot, r.del]]));
 }
 
 /**
