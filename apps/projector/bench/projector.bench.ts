@@ -13,6 +13,7 @@
  * events, rebuild from them instead of appending a new day; default a fresh database, dropped after).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -102,6 +103,9 @@ try {
     PULSE_OVERDUE_AFTER_S: '2000000000',
     PULSE_ESCALATION_AFTER_S: '1000000000',
     PULSE_ONBOARDING_IDLE_S: '1000000000',
+    // Nor telemetry retention: past 48 h it deletes more of the day's buckets the later the run.
+    PULSE_TELEMETRY_1M_RETENTION_H: '1000000',
+    PULSE_TELEMETRY_1H_RETENTION_D: '100000',
     PROJECTOR_POLL_MS: '1000',
     PROJECTOR_BATCH: process.env.BENCH_PROJECTOR_BATCH ?? '1000',
   });
@@ -160,6 +164,8 @@ try {
   log(
     `live: ${RATE} events/s for ${WARMUP_S} s of warm-up, then ${LIVE_S} s measured, in appends of ${perTick} every ${tickMs} ms`,
   );
+  let stopMeter: (() => Promise<Map<string, number>>) | undefined;
+  let meteredFrom = 0;
   const started = performance.now();
   let next = started;
   let i = 0;
@@ -171,6 +177,10 @@ try {
     const views = new Set(batch.flatMap((e) => viewsOf[e.type] ?? []));
     // Appends are not awaited one by one: the rate stays steady even when one commit is slow.
     const measured = performance.now() >= measureFrom;
+    if (measured && !stopMeter) {
+      stopMeter = await cpuMeter(projector.child.pid!);
+      meteredFrom = i - perTick;
+    }
     const p = store.appendMany(batch).then((r) => {
       if (measured) appends.push({ position: r.lastPosition, at: performance.now(), views });
     });
@@ -180,6 +190,8 @@ try {
     await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
   }
   await Promise.all(inFlight);
+  const cpu = await stopMeter!();
+  const measuredEvents = i - meteredFrom;
   const achieved = Math.round(i / ((performance.now() - started) / 1000));
   await new Promise((r) => setTimeout(r, 2000));
   sub.unsubscribe();
@@ -213,6 +225,9 @@ try {
   );
   for (const [view, xs] of perView)
     log(`  ${view}: p50 ${pct(xs, 0.5).toFixed(1)} ms, p99 ${pct(xs, 0.99).toFixed(1)} ms`);
+  log(
+    `  CPU per 1,000 events measured: ${[...cpu].map(([k, ms]) => `${k} ${((ms * 1000) / measuredEvents).toFixed(1)} ms`).join(', ')}`,
+  );
   const worst = [...worstBySecond].sort((a, b) => b[1] - a[1]).slice(0, 5);
   log(
     `  worst seconds (second of the run: max lag): ${worst.map(([s, l]) => `${s}: ${l.toFixed(0)} ms`).join(', ')}`,
@@ -242,6 +257,37 @@ try {
   if (!KEEP_DATABASE) await admin`DROP DATABASE IF EXISTS ${admin(dbName)} WITH (FORCE)`;
   await admin.end();
   await services.stop();
+}
+
+/** utime + stime of a process so far, in ms (Linux /proc; 0 once it has exited). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU of the projector process and of this database's PostgreSQL backends by application (the
+ * projector's, the bench's appends) from now until the returned function is called: unlike lag,
+ * little affected by what else runs on the machine.
+ */
+async function cpuMeter(projectorPid: number): Promise<() => Promise<Map<string, number>>> {
+  const backends = () =>
+    sql<{ pid: number; app: string }[]>`
+      SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = current_database()`;
+  const before = new Map((await backends()).map((b) => [b.pid, cpuMs(b.pid)]));
+  const projectorBefore = cpuMs(projectorPid);
+  return async () => {
+    const used = new Map([['projector', cpuMs(projectorPid) - projectorBefore]]);
+    for (const b of await backends()) {
+      const key = `postgres (${b.app})`;
+      used.set(key, (used.get(key) ?? 0) + cpuMs(b.pid) - (before.get(b.pid) ?? 0));
+    }
+    return used;
+  };
 }
 
 /** Per read-model or process-manager table, rows inserted, updated, HOT-updated and deleted so far. */
