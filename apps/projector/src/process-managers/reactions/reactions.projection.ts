@@ -38,6 +38,9 @@ export function reactionsProjection(defaults: ReactionDefaults, onCommitted: () 
         (e) => keysOf(e).memory.length > 0 || e.type === 'machine.status_changed',
       );
       if (events.length === 0) return [];
+      // pm_state and pm_timers grow from nothing: a generic plan made while they were small kept
+      // hash-joining over a full scan of them. Plan this transaction's statements for what they meet.
+      await tx`SET LOCAL plan_cache_mode = force_custom_plan`;
       const settings = await loadReactionSettings(tx, [...new Set(events.map((e) => e.tenant))], defaults);
       const world = await loadWorld(tx, events);
       for (const e of events) react(world, e, settings.get(e.tenant)!);
