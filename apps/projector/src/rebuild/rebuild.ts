@@ -151,7 +151,7 @@ function startLaneWorker(
 }
 
 /**
- * A shadow of each table with its columns, defaults, checks and primary key (the upserts need it),
+ * A shadow of each table with its columns (and their compression), defaults, checks and primary key (the upserts need it),
  * but not its other indexes: building those once after the bulk load is far cheaper than keeping
  * them up to date row by row (replay-lane.ts, addSecondaryIndexes).
  */
@@ -160,7 +160,8 @@ async function createShadow(sql: Sql, p: Projection): Promise<void> {
     for (const table of Object.values(p.tables)) {
       const shadow = `${table}_rebuild`;
       await tx`DROP TABLE IF EXISTS ${tx(shadow)}`;
-      await tx`CREATE TABLE ${tx(shadow)} (LIKE ${tx(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`;
+      // Compression too: the live table's column settings (read_funnel's lz4) hold after the swap.
+      await tx`CREATE TABLE ${tx(shadow)} (LIKE ${tx(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION)`;
       const [pk] = await tx<{ columns: string[] }[]>`
         SELECT array_agg(a.attname ORDER BY k.ord)::text[] AS columns
         FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid
