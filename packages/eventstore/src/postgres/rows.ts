@@ -61,7 +61,7 @@ export function toRecordedEvents(rows: readonly RecordedEventRow[]): RecordedEve
 
 /**
  * The session-level advisory lock a writer holds while it takes its xid and positions
- * (pulse_append, migration 1764000030000, restated with json in 1764000040000, which spells these keys out; the per-stream locks are
+ * (pulse_append, migration 1764000030000, restated with json in 1764000040000 and with the batch parsed before the locks in 1764000060000, which spell these keys out; the per-stream locks are
  * class 4712).
  */
 export const APPEND_LOCK_KEY = 4_711_000_001;

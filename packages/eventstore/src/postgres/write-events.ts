@@ -62,7 +62,7 @@ export class StreamHeads {
  * "position > checkpoint" alone would skip position 10 if 11 committed first and a reader moved
  * its checkpoint past 11 before 10 committed. So:
  *
- * 1. Statements run under a session advisory lock (pulse_append, migration 1764000030000, restated with json in 1764000040000) take the transaction
+ * 1. Statements run under a session advisory lock (pulse_append, migration 1764000030000, last restated in 1764000060000) take the transaction
  *    id (pg_current_xact_id(): nothing before it in the transaction writes, so none was assigned
  *    yet), mark the transaction as an append, and take every position of the batch. Writers
  *    therefore take xids and positions in the same order: if position p < q, then
