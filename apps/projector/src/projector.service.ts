@@ -20,6 +20,9 @@ import { ProjectionRunner } from './projections/projection-runner.ts';
 import type { ProjectorSettings } from './settings.ts';
 import { EVENT_STORE, LOGGER, NATS, SETTINGS, SQL } from './tokens.ts';
 
+/** How long the reactions runner rests after a batch that caught up (see the constructor). */
+const REACTIONS_REST_MS = 200;
+
 /**
  * Runs the projections and process managers of this process once it holds the projector lock,
  * and stops them cleanly on shutdown (the batch in hand commits or rolls back, never half).
@@ -66,8 +69,13 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       },
       () => this.timers.poke(),
     );
-    this.runners = [[...readModels], [reactions]].map(
-      (projections) =>
+    // The views follow every append at once; the process manager's decisions are judged in seconds,
+    // so it reads at most every REACTIONS_REST_MS: larger batches, far fewer transactions beside the views'.
+    this.runners = [
+      { projections: [...readModels], restMs: 0 },
+      { projections: [reactions], restMs: REACTIONS_REST_MS },
+    ].map(
+      ({ projections, restMs }) =>
         new ProjectionRunner({
           sql,
           store,
@@ -76,6 +84,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
           log,
           batchSize: settings.PROJECTOR_BATCH,
           pollMs: settings.PROJECTOR_POLL_MS,
+          restMs,
         }),
     );
     this.absence = new HeartbeatAbsenceManager({

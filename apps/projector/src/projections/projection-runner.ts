@@ -21,6 +21,11 @@ export interface ProjectionRunnerOptions {
   batchSize: number;
   /** How long to sleep when caught up if no NOTIFY arrives: the fallback for a lost notification. */
   pollMs: number;
+  /**
+   * After a batch that caught up, wait this long before reading again (0: read at once). A runner
+   * with no latency target then takes larger batches, so fewer transactions compete with the views.
+   */
+  restMs?: number;
 }
 
 /**
@@ -90,6 +95,8 @@ export class ProjectionRunner {
     const checked = checkBatch(batch);
     for (const skipped of checked.invalid) log.warn(skipped, 'skipped an event that fails its schema');
     await this.commit(checked);
+    if (this.o.restMs && batch.length < this.o.batchSize && !this.stopping)
+      await new Promise((r) => setTimeout(r, this.o.restMs));
   }
 
   /**
