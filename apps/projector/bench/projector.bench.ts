@@ -13,7 +13,7 @@
  * events, rebuild from them instead of appending a new day; default a fresh database, dropped after).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -167,6 +167,7 @@ try {
   let stopMeter: (() => Promise<Map<string, number>>) | undefined;
   let meteredFrom = 0;
   const started = performance.now();
+  log(`  live load starts at ${new Date().toISOString()}`);
   let next = started;
   let i = 0;
   const inFlight = new Set<Promise<void>>();
@@ -236,6 +237,7 @@ try {
     `LIVE LAG (commit → delta): p50 ${pct(lags, 0.5).toFixed(1)} ms, p99 ${pct(lags, 0.99).toFixed(1)} ms (target p99 < 100 ms)`,
   );
   await projector.stop();
+  if (process.env.BENCH_PROJECTOR_OUT) writeFileSync(process.env.BENCH_PROJECTOR_OUT, projector.output());
   // Row writes of the live phase per table: updates that stayed HOT (no index entries) show here.
   const writesAfter = await tableWrites();
   log(

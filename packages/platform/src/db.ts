@@ -11,7 +11,13 @@ export type Sql = postgres.Sql;
 export function createSql(url: string, options: { max?: number; name?: string } = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
-    connection: { application_name: options.name ?? 'pulse' },
+    connection: {
+      application_name: options.name ?? 'pulse',
+      // Pages this session evicts from shared buffers go to the disk in 256 kB steps, not whenever
+      // the kernel's 30 s writeback expiry catches up with hundreds of MB of them at once: such a
+      // burst held commits behind it for 100-200 ms (bench:projector, BENCHMARKS.md).
+      backend_flush_after: '256kB',
+    },
     onnotice: () => {},
     types: {
       bigint: { to: 20, from: [20], serialize: (v: number | bigint) => String(v), parse: (v: string) => Number(v) },

@@ -31,7 +31,8 @@ export interface AppProcess {
 export function startApp(app: AppName, env: Record<string, string>): AppProcess {
   const profDir = process.env.PULSE_CPU_PROF_DIR;
   const profile = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profDir, app)}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entryPoints[app]], {
+  const flags = process.env.PULSE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', entryPoints[app]], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
