@@ -15,7 +15,6 @@
  *   recorder as two processes; 0: one process with every role), BENCH_PROJECTOR (0; 1: the
  *   projector runs beside ingest, as `npm start` runs it, projecting everything ingested)
  */
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -34,7 +33,7 @@ import {
   provisionBus,
   upsertTenant,
 } from '@pulse/platform';
-import { freePort, startApp } from '@pulse/testkit';
+import { freePort, processCpuMs, startApp } from '@pulse/testkit';
 import { ensureServices, withDatabase } from '../scripts/services.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -117,16 +116,6 @@ function post(agent: http.Agent, port: number, key: string, body: string): Promi
   });
 }
 
-/** utime + stime of a process so far, in ms (Linux /proc; 0 once it has exited). */
-function procCpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * CPU used by each measured process (edge, recorder, projector) and by the PostgreSQL backends of
  * the bench's database, from now until the returned function is called: independent of how busy
@@ -135,12 +124,12 @@ function procCpuMs(pid: number | undefined): number {
 async function cpuMeter(sql: postgres.Sql, dbName: string, pids: Record<string, number | undefined>) {
   const backends = async () =>
     (await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ${dbName}`).map((r) => r.pid);
-  const before = new Map((await backends()).map((pid) => [pid, procCpuMs(pid)]));
-  const start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid)]));
+  const before = new Map((await backends()).map((pid) => [pid, processCpuMs(pid) ?? 0]));
+  const start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid) ?? 0]));
   return async (): Promise<Record<string, number>> => {
     let pg = 0;
-    for (const pid of await backends()) pg += procCpuMs(pid) - (before.get(pid) ?? 0);
-    const used = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid) - start[name]!]));
+    for (const pid of await backends()) pg += (processCpuMs(pid) ?? 0) - (before.get(pid) ?? 0);
+    const used = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, (processCpuMs(pid) ?? 0) - start[name]!]));
     return { ...used, postgres: pg };
   };
 }

@@ -13,7 +13,7 @@
  * events, rebuild from them instead of appending a new day; default a fresh database, dropped after).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -21,7 +21,7 @@ import postgres from 'postgres';
 import { busNames, type ViewDelta } from '@pulse/events';
 import { PostgresEventStore, type NewEvent } from '@pulse/eventstore';
 import { connectNats, createSql, migrate, provisionBus, deleteBus } from '@pulse/platform';
-import { startApp } from '@pulse/testkit';
+import { processCpuMs, startApp } from '@pulse/testkit';
 import { ensureServices, withDatabase } from '../../../scripts/services.ts';
 import { readModels } from '../src/projections/read-models.ts';
 import { rebuild } from '../src/rebuild/rebuild.ts';
@@ -261,16 +261,6 @@ try {
   await services.stop();
 }
 
-/** utime + stime of a process so far, in ms (Linux /proc; 0 once it has exited). */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * CPU of the projector process and of this database's PostgreSQL backends by application (the
  * projector's, the bench's appends) from now until the returned function is called: unlike lag,
@@ -280,13 +270,13 @@ async function cpuMeter(projectorPid: number): Promise<() => Promise<Map<string,
   const backends = () =>
     sql<{ pid: number; app: string }[]>`
       SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = current_database()`;
-  const before = new Map((await backends()).map((b) => [b.pid, cpuMs(b.pid)]));
-  const projectorBefore = cpuMs(projectorPid);
+  const before = new Map((await backends()).map((b) => [b.pid, processCpuMs(b.pid) ?? 0]));
+  const projectorBefore = processCpuMs(projectorPid) ?? 0;
   return async () => {
-    const used = new Map([['projector', cpuMs(projectorPid) - projectorBefore]]);
+    const used = new Map([['projector', (processCpuMs(projectorPid) ?? 0) - projectorBefore]]);
     for (const b of await backends()) {
       const key = `postgres (${b.app})`;
-      used.set(key, (used.get(key) ?? 0) + cpuMs(b.pid) - (before.get(b.pid) ?? 0));
+      used.set(key, (used.get(key) ?? 0) + (processCpuMs(b.pid) ?? 0) - (before.get(b.pid) ?? 0));
     }
     return used;
   };

@@ -35,7 +35,7 @@ import {
   provisionBus,
   upsertTenant,
 } from '@pulse/platform';
-import { freePort, startApp, type AppProcess } from '@pulse/testkit';
+import { freePort, processCpuMs, startApp, type AppProcess } from '@pulse/testkit';
 import { buildWebIfStale } from '../../../scripts/build.ts';
 import { pageSpeed, printPageSpeed } from './page-speed.bench.ts';
 import { ensureServices, withDatabase } from '../../../scripts/services.ts';
@@ -61,16 +61,6 @@ function rssMb(pid: number | undefined): number {
   try {
     const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
     return kb / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
-/** User + system CPU time of a process so far, in seconds. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return NaN;
   }
@@ -232,7 +222,7 @@ async function main() {
       const accepted = new Map<number, number>();
       let offered = 0;
       let rss = 0;
-      const cpu0 = cpuSeconds(web.child.pid);
+      const cpu0 = (processCpuMs(web.child.pid) ?? NaN) / 1000;
       const rssTimer = setInterval(() => (rss = Math.max(rss, rssMb(web.child.pid))), 250);
       // The same rows as the web node hears them: splits the pipeline's share of the latency from the board's.
       const busReceipts: [number, number][] = [];
@@ -299,7 +289,7 @@ async function main() {
         busP99: percentile(busLatencies, 99),
         samples: latencies.length,
         rss,
-        cpu: (cpuSeconds(web.child.pid) - cpu0) / (elapsed + 2),
+        cpu: ((processCpuMs(web.child.pid) ?? NaN) / 1000 - cpu0) / (elapsed + 2),
         resyncs: report.resyncs,
       });
       log(JSON.stringify(results.at(-1)));

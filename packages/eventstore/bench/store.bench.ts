@@ -10,7 +10,6 @@
  * whatever else the machine runs. BENCH_ONLY=<text> keeps the append scenarios whose label has it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
@@ -23,6 +22,7 @@ import {
 } from '@event-driven-io/emmett-postgresql';
 import { createSql, migrate } from '@pulse/platform';
 import { ensureServices, withDatabase } from '../../../scripts/services.ts';
+import { processCpuMs } from '@pulse/testkit';
 import { PostgresEventStore, type NewEvent } from '../src/index.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -270,24 +270,14 @@ async function cpuMeter(sql: postgres.Sql) {
     (await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`).map(
       (r) => r.pid,
     );
-  const before = new Map((await backends()).map((pid) => [pid, procCpuUs(pid)]));
+  const before = new Map((await backends()).map((pid) => [pid, (processCpuMs(pid) ?? 0) * 1000]));
   const node = process.cpuUsage();
   return async () => {
     const nodeUsed = process.cpuUsage(node);
     let pgUs = 0;
-    for (const pid of await backends()) pgUs += procCpuUs(pid) - (before.get(pid) ?? 0);
+    for (const pid of await backends()) pgUs += (processCpuMs(pid) ?? 0) * 1000 - (before.get(pid) ?? 0);
     return { nodeUs: nodeUsed.user + nodeUsed.system, pgUs };
   };
-}
-
-/** utime + stime of a process, in microseconds (Linux /proc; 0 elsewhere or if it has exited). */
-function procCpuUs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 function median(values: number[]): number {

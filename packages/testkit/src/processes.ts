@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from './wait.ts';
 
@@ -45,8 +46,12 @@ export function startApp(app: AppName, env: Record<string, string>): AppProcess 
     child,
     output: () => out,
     waitForOutput: (pattern, timeoutMs = 20_000) =>
-      waitFor(() => pattern.test(out) || child.exitCode !== null, { timeoutMs, what: `${app} output ${pattern}` }).then(() => {
-        if (!pattern.test(out)) throw new Error(`${app} exited (${child.exitCode}) before ${pattern}:\n${out}`);
+      waitFor(() => pattern.test(out) || child.exitCode !== null, {
+        timeoutMs,
+        what: `${app} output ${pattern}`,
+      }).then(() => {
+        if (!pattern.test(out))
+          throw new Error(`${app} exited (${child.exitCode}) before ${pattern}:\n${out}`);
       }),
     kill: async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -57,4 +62,18 @@ export function startApp(app: AppName, env: Record<string, string>): AppProcess 
       return exited;
     },
   };
+}
+
+/**
+ * User + system CPU a process has used so far, in ms, from Linux's /proc (undefined once it has
+ * exited, or where there is no /proc). The benchmarks' CPU figures: little affected by what else
+ * runs on the machine, unlike their rates and latencies.
+ */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
 }

@@ -151,9 +151,9 @@ function startLaneWorker(
 }
 
 /**
- * A shadow of each table with its columns (and their compression), defaults, checks and primary key (the upserts need it),
- * but not its other indexes: building those once after the bulk load is far cheaper than keeping
- * them up to date row by row (replay-lane.ts, addSecondaryIndexes).
+ * A shadow of each table with its columns (and their compression), defaults, checks and primary
+ * key (the upserts need it), but not its other indexes: building those once after the bulk load
+ * is far cheaper than keeping them up to date row by row (replay-lane.ts, addSecondaryIndexes).
  */
 async function createShadow(sql: Sql, p: Projection): Promise<void> {
   await sql.begin(async (tx) => {
