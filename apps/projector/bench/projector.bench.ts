@@ -33,6 +33,8 @@ const LIVE_S = Number(process.env.BENCH_LIVE_S ?? 30);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const log = (m: string) => console.log(`[bench:projector] ${m}`);
+/** Diagnosis: a directory for per-append, per-delta, per-batch and pg_stat_activity timings (epoch ms). */
+const TRACE_DIR = process.env.BENCH_TRACE_DIR;
 
 /** Iterating on the rebuild: keep the appended log across runs instead of appending it each time. */
 const KEEP_DATABASE = process.env.BENCH_DATABASE;
@@ -108,6 +110,7 @@ try {
     PULSE_TELEMETRY_1H_RETENTION_D: '100000',
     PROJECTOR_POLL_MS: '1000',
     PROJECTOR_BATCH: process.env.BENCH_PROJECTOR_BATCH ?? '1000',
+    ...(TRACE_DIR ? { PROJECTOR_TRACE_FILE: `${TRACE_DIR}/projector.jsonl` } : {}),
   });
   // Wait for it to be live: its checkpoints at the head.
   const head = await store.headPosition();
@@ -139,7 +142,7 @@ try {
     'alert.raised': ['alerts'],
     'onboarding.step_completed': ['funnel'],
   };
-  const appends: { position: number; at: number; views: Set<string> }[] = [];
+  const appends: { position: number; at: number; sent: number; views: Set<string> }[] = [];
   const tickMs = 20;
   const perTick = Math.round((RATE * tickMs) / 1000);
   // A kept database already holds an earlier run's live events: a fixed seed would repeat their ids.
@@ -168,6 +171,7 @@ try {
   let meteredFrom = 0;
   const started = performance.now();
   log(`  live load starts at ${new Date().toISOString()}`);
+  const sampling = TRACE_DIR ? sampleActivity() : undefined;
   let next = started;
   let i = 0;
   const inFlight = new Set<Promise<void>>();
@@ -182,8 +186,9 @@ try {
       stopMeter = await cpuMeter(projector.child.pid!);
       meteredFrom = i - perTick;
     }
+    const sent = performance.now();
     const p = store.appendMany(batch).then((r) => {
-      if (measured) appends.push({ position: r.lastPosition, at: performance.now(), views });
+      if (measured) appends.push({ position: r.lastPosition, at: performance.now(), sent, views });
     });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
@@ -192,6 +197,7 @@ try {
   }
   await Promise.all(inFlight);
   const cpu = await stopMeter!();
+  const activity = await sampling?.stop();
   const measuredEvents = i - meteredFrom;
   const achieved = Math.round(i / ((performance.now() - started) / 1000));
   await new Promise((r) => setTimeout(r, 2000));
@@ -237,6 +243,30 @@ try {
     `LIVE LAG (commit → delta): p50 ${pct(lags, 0.5).toFixed(1)} ms, p99 ${pct(lags, 0.99).toFixed(1)} ms (target p99 < 100 ms)`,
   );
   await projector.stop();
+  if (TRACE_DIR) {
+    const epoch = (at: number) => performance.timeOrigin + at;
+    const lines = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).join('\n') + '\n';
+    writeFileSync(
+      `${TRACE_DIR}/appends.jsonl`,
+      lines(
+        appends.map((a) => ({
+          position: a.position,
+          sent: epoch(a.sent),
+          at: epoch(a.at),
+          views: [...a.views],
+        })),
+      ),
+    );
+    writeFileSync(
+      `${TRACE_DIR}/arrivals.jsonl`,
+      lines(
+        [...arrivals].flatMap(([view, xs]) =>
+          xs.map((x) => ({ view, position: x.position, at: epoch(x.at) })),
+        ),
+      ),
+    );
+    writeFileSync(`${TRACE_DIR}/activity.jsonl`, lines(activity ?? []));
+  }
   if (process.env.BENCH_PROJECTOR_OUT) writeFileSync(process.env.BENCH_PROJECTOR_OUT, projector.output());
   // Row writes of the live phase per table: updates that stayed HOT (no index entries) show here.
   const writesAfter = await tableWrites();
@@ -279,6 +309,30 @@ async function cpuMeter(projectorPid: number): Promise<() => Promise<Map<string,
       used.set(key, (used.get(key) ?? 0) + (processCpuMs(b.pid) ?? 0) - (before.get(b.pid) ?? 0));
     }
     return used;
+  };
+}
+
+/** pg_stat_activity of this database every 10 ms on a connection of its own, until stopped. */
+function sampleActivity(): { stop: () => Promise<unknown[]> } {
+  const probe = postgres(url, { max: 1, onnotice: () => {} });
+  const samples: unknown[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const rows = await probe`
+        SELECT pid, application_name AS app, state, wait_event_type AS wt, wait_event AS w, left(query, 60) AS q
+        FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`;
+      samples.push({ at: Date.now(), rows });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      await probe.end();
+      return samples;
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import {
   Inject,
   Injectable,
@@ -39,6 +40,8 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
   private readonly timers: TimersManager;
   private readonly lag: LagMonitor;
   private readonly tenantsSeen = new Set<string>();
+  /** Per-batch timings (PROJECTOR_TRACE_FILE), written out on shutdown. */
+  private readonly traced: string[] = [];
 
   constructor(
     @Inject(SETTINGS) private readonly settings: ProjectorSettings,
@@ -75,7 +78,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
       { projections: [...readModels], restMs: 0 },
       { projections: [reactions], restMs: REACTIONS_REST_MS },
     ].map(
-      ({ projections, restMs }) =>
+      ({ projections, restMs }, i) =>
         new ProjectionRunner({
           sql,
           store,
@@ -85,6 +88,9 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
           batchSize: settings.PROJECTOR_BATCH,
           pollMs: settings.PROJECTOR_POLL_MS,
           restMs,
+          trace: settings.PROJECTOR_TRACE_FILE
+            ? (t) => this.traced.push(JSON.stringify({ runner: i === 0 ? 'views' : 'reactions', ...t }))
+            : undefined,
         }),
     );
     this.absence = new HeartbeatAbsenceManager({
@@ -129,6 +135,8 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     this.timers.stop();
     this.lag.stop();
     await this.running;
+    if (this.settings.PROJECTOR_TRACE_FILE)
+      writeFileSync(this.settings.PROJECTOR_TRACE_FILE, this.traced.join('\n') + '\n');
     await this.closeMetrics?.();
     this.log.info('projector stopped');
   }

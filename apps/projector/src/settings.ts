@@ -37,6 +37,8 @@ export const ProjectorSettings = CommonSettings.extend({
   /** Retention of the 1-minute telemetry rollups, in hours, and of the 1-hour ones, in days. */
   PULSE_TELEMETRY_1M_RETENTION_H: seconds.default(48),
   PULSE_TELEMETRY_1H_RETENTION_D: seconds.default(90),
+  /** Diagnosis: write each batch's read/apply/commit/publish times (JSON lines) here on shutdown. */
+  PROJECTOR_TRACE_FILE: z.string().min(1).optional(),
 }).refine((s) => s.PULSE_OVERDUE_AFTER_S > s.PULSE_OFFLINE_AFTER_S, {
   path: ['PULSE_OVERDUE_AFTER_S'],
   message: 'must be greater than PULSE_OFFLINE_AFTER_S (a machine goes offline first, overdue later)',

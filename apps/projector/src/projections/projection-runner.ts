@@ -26,7 +26,22 @@ export interface ProjectionRunnerOptions {
    * with no latency target then takes larger batches, so fewer transactions compete with the views.
    */
   restMs?: number;
+  /** Diagnosis (PROJECTOR_TRACE_FILE): gets each committed batch's timings, epoch ms. */
+  trace?: (t: BatchTrace) => void;
 }
+
+/** When one batch was read, applied, committed and published (epoch ms), and its size. */
+export interface BatchTrace {
+  readStart: number;
+  readEnd: number;
+  applied: number;
+  committed: number;
+  published: number;
+  events: number;
+  position: number;
+}
+
+const now = () => performance.timeOrigin + performance.now();
 
 /**
  * Keeps projections up to date: catch up from their checkpoints in batches, then follow the store
@@ -84,6 +99,7 @@ export class ProjectionRunner {
   private async step(): Promise<void> {
     const { store, log } = this.o;
     const from = Math.min(...this.positions.values());
+    const readStart = now();
     const batch = await store.readAll({ fromPosition: from, limit: this.o.batchSize });
     // A short batch means everything visible has been read: the projections are live from here on,
     // even if a busy store never lets them see an empty read.
@@ -92,9 +108,11 @@ export class ProjectionRunner {
       await this.wakeup.sleep(this.o.pollMs);
       return;
     }
+    const readEnd = now();
     const checked = checkBatch(batch);
     for (const skipped of checked.invalid) log.warn(skipped, 'skipped an event that fails its schema');
-    await this.commit(checked);
+    const t = await this.commit(checked);
+    if (t) this.o.trace?.({ ...t, readStart, readEnd, events: batch.length, position: checked.position });
     if (this.o.restMs && batch.length < this.o.batchSize && !this.stopping)
       await new Promise((r) => setTimeout(r, this.o.restMs));
   }
@@ -105,20 +123,24 @@ export class ProjectionRunner {
    * of a transaction per read model. The projections' statements go out side by side on the
    * transaction's connection (postgres.js pipelines queries that are not awaited one by one).
    */
-  private async commit(checked: CheckedBatch): Promise<void> {
+  private async commit(
+    checked: CheckedBatch,
+  ): Promise<Pick<BatchTrace, 'applied' | 'committed' | 'published'> | undefined> {
     const due = this.o.projections.filter((p) => this.positions.get(p.name)! < checked.position);
     const from = new Map(due.map((p) => [p.name, this.positions.get(p.name)!]));
     let deltas: ViewDelta[][];
+    let applied = 0;
     try {
       deltas = await this.o.sql.begin(async (tx) => {
         const writer = await claimCheckpoints(tx, from);
         // A rebuild's swap may leave a checkpoint where it was yet replace the tables: forget the rows.
         if (writer !== this.lastWriter) this.clearCaches();
-        const applied = await Promise.all(
+        const changes = await Promise.all(
           due.map((p) => p.apply(tx, after(checked, from.get(p.name)!), p.tables, this.cacheOf(p.name))),
         );
         this.lastWriter = await storeCheckpoints(tx, [...from.keys()], checked.position);
-        return applied;
+        applied = now();
+        return changes;
       });
     } catch (err) {
       // Rolled back: the staged rows never made it, and whoever moved a checkpoint wrote the tables.
@@ -131,8 +153,9 @@ export class ProjectionRunner {
         'checkpoint moved; resuming from it',
       );
       for (const p of due) this.positions.set(p.name, await ensureCheckpoint(this.o.sql, p.name));
-      return;
+      return undefined;
     }
+    const committed = now();
     // Deltas go out only now: a client never sees a row the read model could still roll back.
     due.forEach((p, i) => {
       this.caches.get(p.name)?.commit();
@@ -141,6 +164,7 @@ export class ProjectionRunner {
       p.afterCommit?.();
     });
     this.o.log.debug({ projections: this.names, position: checked.position }, 'batch committed');
+    return { applied, committed, published: now() };
   }
 
   private cacheOf(name: string): ProjectionCache {

@@ -121,7 +121,14 @@ export async function replayLane(o: LaneOptions): Promise<{ events: number; posi
   await flush(from, true);
   // Each lane builds its own shadows' other indexes once their rows are in, while other lanes may
   // still replay: the largest (telemetry's) then costs the rebuild no time of its own.
-  for (const p of projections) await addSecondaryIndexes(sql, p);
+  for (const p of projections) {
+    await addSecondaryIndexes(sql, p);
+    // Planner statistics before the shadow goes live: the live batches' key lookups join arrays
+    // of keys, and without statistics the telemetry load probed read_telemetry_metric and filtered
+    // the bucket's other machines' rows instead of using the primary key. Autovacuum would analyze
+    // the swapped-in table only later (or never, where it is off).
+    for (const table of Object.values(tablesOf(p, true))) await sql`ANALYZE ${sql(table)}`;
+  }
   return { events, position: from };
 }
 
