@@ -74,11 +74,14 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     );
     // The views follow every append at once; the process manager's decisions are judged in seconds,
     // so it reads at most every REACTIONS_REST_MS: larger batches, far fewer transactions beside the views'.
+    // The views commit without waiting for their WAL flush: an fsync that stalls for 100+ ms held
+    // every delta back (BENCHMARKS.md, Projector), and a read model lost in a server crash is
+    // projected again from the durable log. The process manager's outbox stays durable.
     this.runners = [
-      { projections: [...readModels], restMs: 0 },
-      { projections: [reactions], restMs: REACTIONS_REST_MS },
+      { projections: [...readModels], restMs: 0, asyncCommit: true },
+      { projections: [reactions], restMs: REACTIONS_REST_MS, asyncCommit: false },
     ].map(
-      ({ projections, restMs }, i) =>
+      ({ projections, restMs, asyncCommit }, i) =>
         new ProjectionRunner({
           sql,
           store,
@@ -88,6 +91,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
           batchSize: settings.PROJECTOR_BATCH,
           pollMs: settings.PROJECTOR_POLL_MS,
           restMs,
+          asyncCommit,
           trace: settings.PROJECTOR_TRACE_FILE
             ? (t) => this.traced.push(JSON.stringify({ runner: i === 0 ? 'views' : 'reactions', ...t }))
             : undefined,

@@ -26,6 +26,12 @@ export interface ProjectionRunnerOptions {
    * with no latency target then takes larger batches, so fewer transactions compete with the views.
    */
   restMs?: number;
+  /**
+   * Commit without waiting for the WAL flush (synchronous_commit = off). For read models only: a
+   * server crash may then lose their last commits, checkpoints included, and the runner projects
+   * those events again from the log, which keeps them.
+   */
+  asyncCommit?: boolean;
   /** Diagnosis (PROJECTOR_TRACE_FILE): gets each committed batch's timings, epoch ms. */
   trace?: (t: BatchTrace) => void;
 }
@@ -132,7 +138,11 @@ export class ProjectionRunner {
     let applied = 0;
     try {
       deltas = await this.o.sql.begin(async (tx) => {
-        const writer = await claimCheckpoints(tx, from);
+        // Pipelined with the claim: no round trip of its own.
+        const [writer] = await Promise.all([
+          claimCheckpoints(tx, from),
+          this.o.asyncCommit ? tx`SET LOCAL synchronous_commit = off` : undefined,
+        ]);
         // A rebuild's swap may leave a checkpoint where it was yet replace the tables: forget the rows.
         if (writer !== this.lastWriter) this.clearCaches();
         const changes = await Promise.all(
