@@ -1,5 +1,5 @@
 import type { AbandonedJourney, FunnelStepView, FunnelView, KnownRecordedEvent } from '@pulse/events';
-import { percentile, record, type Histogram } from './histogram.ts';
+import { percentiles, record, type Histogram } from './histogram.ts';
 
 export interface JourneyRow {
   tenant: string;
@@ -211,13 +211,13 @@ function derive(rows: FunnelStepView[], histograms: Record<string, Histogram>): 
   const first = rows[0]?.reached ?? 0;
   return rows.map((r, i) => {
     const prev = i === 0 ? undefined : rows[i - 1]!.reached;
-    const h = histograms[r.step] ?? {};
+    const [median = null, p90 = null] = i === 0 ? [] : percentiles(histograms[r.step] ?? {}, [0.5, 0.9]);
     return {
       ...r,
       conversionFromPrevious: i === 0 ? (r.reached > 0 ? 1 : null) : prev ? r.reached / prev : null,
       conversionOverall: first ? r.reached / first : null,
-      medianMsFromPrevious: i === 0 ? null : percentile(h, 0.5),
-      p90MsFromPrevious: i === 0 ? null : percentile(h, 0.9),
+      medianMsFromPrevious: median,
+      p90MsFromPrevious: p90,
     };
   });
 }

@@ -54,7 +54,11 @@ export const funnelProjection: Projection<keyof typeof funnelTables> = {
     for (const j of changedJourneys) journeyCache?.stage(rowKey(j.tenant, j.journeyId), j);
     for (const f of changedFunnels) funnelCache?.stage(rowKey(f.tenant, f.cohort), f);
     await upsertJourneys(tx, changedJourneys, t.journeys);
-    await upsertFunnels(tx, changedFunnels, t.funnel);
+    // A cohort's abandoned-journeys list (up to 10 kB of jsonb) changes only when a journey is
+    // abandoned or resumes: leave the stored one in place otherwise.
+    const listKept = (f: FunnelRow) =>
+      funnels.get(rowKey(f.tenant, f.cohort))?.abandonedJourneys === f.abandonedJourneys;
+    await upsertFunnels(tx, changedFunnels, t.funnel, listKept);
     return deltasByTenant('funnel', changedFunnels, batch.position, toFunnelView);
   },
   rebuilder(ctx) {
@@ -226,11 +230,30 @@ async function upsertJourneys(tx: Db, rows: JourneyRow[], table: string): Promis
       idle_s = excluded.idle_s, position = excluded.position`;
 }
 
-async function upsertFunnels(tx: Db, rows: FunnelRow[], table: string): Promise<void> {
-  if (rows.length === 0) return;
+/**
+ * `listKept`: rows stored already whose abandoned-journeys list is unchanged. Those are updated
+ * without it, so the stored value stays as it is (not parsed, compressed and written again); an
+ * upsert cannot leave it out (the row it proposes must pass NOT NULL even when it conflicts).
+ */
+async function upsertFunnels(
+  tx: Db,
+  rows: FunnelRow[],
+  table: string,
+  listKept: (row: FunnelRow) => boolean = () => false,
+): Promise<void> {
+  const kept = rows.filter(listKept);
+  const rest = rows.filter((r) => !listKept(r));
+  if (kept.length > 0)
+    await tx`
+      UPDATE ${tx(table)} AS f SET steps = r.steps, started = r.started, completed = r.completed,
+        abandoned = r.abandoned, histograms = r.histograms, position = r.position
+      FROM json_to_recordset(${JSON.stringify(kept.map(({ abandonedJourneys: _a, ...r }) => r))}::text::json)
+        AS r (tenant text, cohort text, steps jsonb, started int, completed int, abandoned int, histograms jsonb, position bigint)
+      WHERE f.tenant = r.tenant AND f.cohort = r.cohort`;
+  if (rest.length === 0) return;
   await tx`
     INSERT INTO ${tx(table)} (tenant, cohort, steps, started, completed, abandoned, abandoned_journeys, histograms, position)
-    SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS r (tenant text, cohort text, steps jsonb,
+    SELECT * FROM json_to_recordset(${JSON.stringify(rest)}::text::json) AS r (tenant text, cohort text, steps jsonb,
       started int, completed int, abandoned int, "abandonedJourneys" jsonb, histograms jsonb, position bigint)
     ON CONFLICT (tenant, cohort) DO UPDATE SET steps = excluded.steps, started = excluded.started,
       completed = excluded.completed, abandoned = excluded.abandoned, abandoned_journeys = excluded.abandoned_journeys,

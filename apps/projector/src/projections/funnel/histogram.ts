@@ -29,17 +29,24 @@ function valueOf(bucket: string): number {
 
 /** The nearest-rank percentile (q in 0–1), or null for an empty histogram. */
 export function percentile(h: Histogram, q: number): number | null {
+  return percentiles(h, [q])[0]!;
+}
+
+/** Several nearest-rank percentiles of one histogram (its buckets sorted once), in the order asked. */
+export function percentiles(h: Histogram, qs: readonly number[]): (number | null)[] {
   const buckets = Object.entries(h)
     .filter(([, n]) => n > 0)
     .map(([b, n]) => [b === ZERO ? -Infinity : Number(b), b, n] as const)
     .sort((a, b) => a[0] - b[0]);
   const total = buckets.reduce((s, [, , n]) => s + n, 0);
-  if (total === 0) return null;
-  const rank = Math.max(1, Math.ceil(q * total));
-  let seen = 0;
-  for (const [, b, n] of buckets) {
-    seen += n;
-    if (seen >= rank) return valueOf(b);
-  }
-  return valueOf(buckets[buckets.length - 1]![1]);
+  return qs.map((q) => {
+    if (total === 0) return null;
+    const rank = Math.max(1, Math.ceil(q * total));
+    let seen = 0;
+    for (const [, b, n] of buckets) {
+      seen += n;
+      if (seen >= rank) return valueOf(b);
+    }
+    return valueOf(buckets[buckets.length - 1]![1]);
+  });
 }
