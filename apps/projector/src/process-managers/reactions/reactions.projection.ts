@@ -102,11 +102,9 @@ async function loadWorld(tx: Db, events: KnownRecordedEvent[]): Promise<World> {
   }
   const memory = await loadMemory(tx, [...memoryKeys]);
   // A resolved ticket frees its alert's fingerprint: load those alerts too.
-  const more = [...memory.values()]
-    .flatMap((m, i) =>
-      m?.kind === 'ticket' && m.fingerprint
-        ? [memKey('alert', split([...memory.keys()][i]!).tenant, m.fingerprint)]
-        : [],
+  const more = [...memory]
+    .flatMap(([k, m]) =>
+      m?.kind === 'ticket' && m.fingerprint ? [memKey('alert', split(k).tenant, m.fingerprint)] : [],
     )
     .filter((k) => !memory.has(k));
   for (const [k, v] of await loadMemory(tx, more)) memory.set(k, v);
