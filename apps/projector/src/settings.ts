@@ -7,8 +7,13 @@ const millis = number().int('must be whole milliseconds');
 
 /** Every projector setting, validated at start; a bad one stops the process naming it. */
 export const ProjectorSettings = CommonSettings.extend({
-  /** Most events read and committed per transaction. */
-  PROJECTOR_BATCH: number().int('must be a whole number').min(1).max(10_000).default(1000),
+  /**
+   * Most events read and committed per transaction. Live batches stay small (what arrived since the
+   * last one); behind the head, large ones fold many events of a row into one write: at 20,000
+   * heartbeats/s beside ingest, 5,000 kept up where 1,000 fell ~70,000 events behind in 10 s
+   * (BENCHMARKS.md, Ingest). A delta too large for one NATS message goes out in parts (DeltaPart).
+   */
+  PROJECTOR_BATCH: number().int('must be a whole number').min(1).max(10_000).default(5000),
   /**
    * CPU priority (nice, 0-19) the projector lowers itself to. Its work waits in the event store
    * while the edges' answers are what clients wait for, so on a host shared with ingest edges a

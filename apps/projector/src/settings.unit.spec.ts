@@ -5,7 +5,7 @@ import { ProjectorSettings } from './settings.ts';
 describe('projector settings', () => {
   it('works with no configuration at all', () => {
     expect(loadSettings(ProjectorSettings, {})).toMatchObject({
-      PROJECTOR_BATCH: 1000,
+      PROJECTOR_BATCH: 5000,
       PROJECTOR_POLL_MS: 1000,
       PULSE_OFFLINE_AFTER_S: 90,
       PULSE_OVERDUE_AFTER_S: 300,

@@ -11,3 +11,4 @@ export * from './envelope.ts';
 export * from './views.ts';
 export * from './json-schema.ts';
 export * from './commands.ts';
+export * from './delta-parts.ts';

@@ -1,8 +1,9 @@
-import type { BusNames, ViewDelta } from '@pulse/events';
+import { deltaMessages, type BusNames, type ViewDelta } from '@pulse/events';
 import type { Logger, NatsConnection } from '@pulse/platform';
 
 /**
- * Publishes view deltas on core NATS (ops.view.<tenant>.<view>): one message per tenant per batch.
+ * Publishes view deltas on core NATS (ops.view.<tenant>.<view>): one message per tenant per batch,
+ * or several parts when a delta would not fit half of the server's max_payload (see DeltaPart).
  * Deltas are a live convenience over the read model, not the record — a client that misses one
  * resnapshots — so a failed publish is logged and never stops the projection.
  */
@@ -11,10 +12,12 @@ export function deltaPublisher(
   names: BusNames,
   log: Logger,
 ): (deltas: ViewDelta[]) => void {
+  const maxBytes = Math.floor((nc.info?.max_payload ?? 1024 * 1024) / 2);
   return (deltas) => {
     for (const delta of deltas) {
       try {
-        nc.publish(names.view(delta.tenant, delta.view), JSON.stringify(delta));
+        const subject = names.view(delta.tenant, delta.view);
+        for (const message of deltaMessages(delta, maxBytes)) nc.publish(subject, message);
       } catch (err) {
         log.warn(
           { err, tenant: delta.tenant, view: delta.view, position: delta.position },

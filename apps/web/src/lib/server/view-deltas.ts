@@ -1,4 +1,4 @@
-import type { BusNames, ViewDelta } from '@pulse/events';
+import { DeltaAssembler, type BusNames, type ViewDelta } from '@pulse/events';
 import type { Logger, NatsConnection } from '@pulse/platform';
 import { z } from 'zod';
 import { isServedView, ViewDeltaEnvelope } from './views.ts';
@@ -13,6 +13,7 @@ export function subscribeViewDeltas(
   log: Logger,
   onDelta: (delta: ViewDelta) => void,
 ): { unsubscribe: () => void } {
+  const parts = new DeltaAssembler();
   const sub = nc.subscribe(names.viewAll, {
     callback: (err, msg) => {
       if (err) {
@@ -37,7 +38,8 @@ export function subscribeViewDeltas(
         log.warn({ subject: msg.subject, reason }, 'dropped an invalid view delta');
         return;
       }
-      onDelta(parsed.data);
+      const whole = parts.accept(parsed.data, (reason) => log.warn({ subject: msg.subject, reason }, 'dropped an incomplete view delta'));
+      if (whole) onDelta(whole);
     },
   });
   return { unsubscribe: () => sub.unsubscribe() };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   TenantId,
   viewRowKey,
+  type DeltaPart,
   type ViewDelta,
   type ViewName,
   type ViewRows,
@@ -69,6 +70,11 @@ export const ViewDeltaEnvelope = z
     tenant: TenantId,
     position: z.number().int().nonnegative(),
     rows: z.array(z.record(z.string(), z.unknown())),
+    /** One of the messages of a delta too large for one (DeltaPart); the web joins them first. */
+    part: z
+      .object({ index: z.number().int().nonnegative(), count: z.number().int().positive() })
+      .refine((p) => p.index < p.count, 'part index must be below its count')
+      .optional(),
   })
   .superRefine((delta, ctx) => {
     for (const [i, row] of delta.rows.entries()) {
@@ -76,7 +82,7 @@ export const ViewDeltaEnvelope = z
       if (typeof key !== 'string' || key.includes('undefined'))
         ctx.addIssue({ code: 'custom', path: ['rows', i], message: `a ${delta.view} row without its key` });
     }
-  }) as unknown as z.ZodType<ViewDelta>;
+  }) as unknown as z.ZodType<ViewDelta & { part?: DeltaPart }>;
 
 /** What a client may ask for in `subscribe`. */
 export const SubscribeRequest = z.object({
