@@ -18,6 +18,7 @@
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
@@ -123,15 +124,37 @@ function post(agent: http.Agent, port: number, key: string, body: string): Promi
  */
 async function cpuMeter(sql: postgres.Sql, dbName: string, pids: Record<string, number | undefined>) {
   const backends = async () =>
-    (await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ${dbName}`).map((r) => r.pid);
-  const before = new Map((await backends()).map((pid) => [pid, processCpuMs(pid) ?? 0]));
-  const start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid) ?? 0]));
+    sql<{ pid: number; app: string }[]>`
+      SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = ${dbName}`;
+  const before = new Map((await backends()).map((b) => [b.pid, processCpuMs(b.pid) ?? 0]));
+  // The rest of the machine's load during the run: the NATS server (when local) and this process's
+  // own HTTP client, so the table accounts for both cores.
+  const others = { ...pids, 'nats-server': natsServerPid(), 'bench client': process.pid };
+  const start = Object.fromEntries(Object.entries(others).map(([name, pid]) => [name, processCpuMs(pid) ?? 0]));
   return async (): Promise<Record<string, number>> => {
-    let pg = 0;
-    for (const pid of await backends()) pg += (processCpuMs(pid) ?? 0) - (before.get(pid) ?? 0);
-    const used = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, (processCpuMs(pid) ?? 0) - start[name]!]));
-    return { ...used, postgres: pg };
+    const used: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(others)) {
+      const now = processCpuMs(pid);
+      if (now !== undefined) used[name] = now - start[name]!;
+    }
+    for (const b of await backends()) {
+      const key = `postgres (${b.app.replace(/^pulse-/, '')})`;
+      used[key] = (used[key] ?? 0) + (processCpuMs(b.pid) ?? 0) - (before.get(b.pid) ?? 0);
+    }
+    return used;
   };
+}
+
+/** The local nats-server's pid, if one runs on this machine. */
+function natsServerPid(): number | undefined {
+  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'nats-server') return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
 }
 
 async function main() {
@@ -266,7 +289,7 @@ async function main() {
       `| latency per batch of ${BATCH}: p50 / p99 / max | ${latencies.length ? `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} / ${latencies.at(-1)!.toFixed(1)} ms` : 'n/a'} |`,
       `| responses | ${[...statuses].map(([s, n]) => `${n} × ${s}`).join(', ')} |`,
       `| stored / expected | ${fmt(stored)} / ${fmt(expected)} |`,
-      `| CPU per 1,000 events committed | ${cpuPer1000} (/proc; PostgreSQL = the backends of the bench's database; little affected by what else runs) |`,
+      `| CPU per 1,000 events committed | ${cpuPer1000} (/proc; PostgreSQL = the backends of the bench's database, by application; little affected by what else runs) |`,
       ...(projector ? [`| projector: slowest read model's checkpoint when the last event was committed | ${fmt(projected)} of ${fmt(head!.position)} |`] : []),
       `| last commit after the last 202 | ${fmt((commitSeconds - acceptSeconds) * 1000)} ms |`,
     ];
