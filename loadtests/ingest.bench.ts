@@ -210,6 +210,8 @@ async function main() {
       ...(projector && { projector: projector.child.pid }),
     });
     const latencies: number[] = [];
+    // The slowest batch of each second of load: a stall shows as a few bad seconds, a busy machine as many.
+    const worstBySecond = new Map<number, number>();
     const statuses = new Map<number, number>();
     let nextBody = 0;
     let accepted = 0;
@@ -221,7 +223,10 @@ async function main() {
       const t0 = performance.now();
       const status = await post(agent, port, key, body).catch(() => 0);
       inFlight--;
-      latencies.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      latencies.push(ms);
+      const second = Math.floor((t0 - start) / 1000);
+      worstBySecond.set(second, Math.max(worstBySecond.get(second) ?? 0, ms));
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status === 202) accepted += BATCH;
     };
@@ -287,6 +292,11 @@ async function main() {
       `| accepted (HTTP 202 after the JetStream ack) | ${fmt(accepted / acceptSeconds)} events/s |`,
       `| committed in the event store (from the first request to the last commit) | ${fmt((stored - 4 * BATCH) / commitSeconds)} events/s |`,
       `| latency per batch of ${BATCH}: p50 / p99 / max | ${latencies.length ? `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} / ${latencies.at(-1)!.toFixed(1)} ms` : 'n/a'} |`,
+      `| slowest batch in each of the 5 worst seconds (second: ms) | ${[...worstBySecond]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([sec, ms]) => `${sec}: ${ms.toFixed(0)}`)
+        .join(', ')} |`,
       `| responses | ${[...statuses].map(([s, n]) => `${n} × ${s}`).join(', ')} |`,
       `| stored / expected | ${fmt(stored)} / ${fmt(expected)} |`,
       `| CPU per 1,000 events committed | ${cpuPer1000} (/proc; PostgreSQL = the backends of the bench's database, by application; little affected by what else runs) |`,
