@@ -109,7 +109,8 @@ try {
     PULSE_TELEMETRY_1M_RETENTION_H: '1000000',
     PULSE_TELEMETRY_1H_RETENTION_D: '100000',
     PROJECTOR_POLL_MS: '1000',
-    PROJECTOR_BATCH: process.env.BENCH_PROJECTOR_BATCH ?? '1000',
+    // The projector's own default unless the run asks for another.
+    ...(process.env.BENCH_PROJECTOR_BATCH ? { PROJECTOR_BATCH: process.env.BENCH_PROJECTOR_BATCH } : {}),
     ...(TRACE_DIR ? { PROJECTOR_TRACE_FILE: `${TRACE_DIR}/projector.jsonl` } : {}),
   });
   // Wait for it to be live: its checkpoints at the head.
