@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import postgres from 'postgres';
@@ -182,6 +182,7 @@ try {
   let i = 0;
   const inFlight = new Set<Promise<void>>();
   const measureFrom = started + WARMUP_S * 1000;
+  const ownStalls = watchOwnEventLoop(measureFrom);
   while (performance.now() - started < (WARMUP_S + LIVE_S) * 1000 && i < live.length) {
     const batch: NewEvent[] = live.slice(i, i + perTick);
     i += perTick;
@@ -208,6 +209,7 @@ try {
   const achieved = Math.round(i / ((performance.now() - started) / 1000));
   await new Promise((r) => setTimeout(r, 2000));
   sub.unsubscribe();
+  const own = ownStalls.stop();
 
   const lags: number[] = [];
   const perView = new Map<string, number[]>();
@@ -244,6 +246,12 @@ try {
   const worst = [...worstBySecond].sort((a, b) => b[1] - a[1]).slice(0, 5);
   log(
     `  worst seconds (second of the run: max lag): ${worst.map(([s, l]) => `${s}: ${l.toFixed(0)} ms`).join(', ')}`,
+  );
+  // A stall of this process would delay its stamps of commits and deltas: show its own in those seconds.
+  log(
+    `  this bench's own event loop in those seconds (longest delay / garbage collection): ${worst
+      .map(([s]) => `${s}: ${(own.delay.get(s) ?? 0).toFixed(0)} / ${(own.gc.get(s) ?? 0).toFixed(0)} ms`)
+      .join(', ')}`,
   );
   log(
     `LIVE LAG (commit → delta): p50 ${pct(lags, 0.5).toFixed(1)} ms, p99 ${pct(lags, 0.99).toFixed(1)} ms (target p99 < 100 ms)`,
@@ -389,4 +397,32 @@ async function appendSimulatedDay(): Promise<void> {
   t = performance.now();
   for (let i = 0; i < day.length; i += 5000) await store.appendMany(day.slice(i, i + 5000));
   log(`appended in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Per second from `from`: the longest delay of this process's event loop (a 5 ms timer's lateness)
+ * and the time its garbage collector took, so a stall of the bench itself is told apart from the
+ * projector's.
+ */
+function watchOwnEventLoop(from: number) {
+  const delay = new Map<number, number>();
+  const gc = new Map<number, number>();
+  const second = (t: number) => Math.floor((t - from) / 1000);
+  let expected = performance.now() + 5;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    delay.set(second(now), Math.max(delay.get(second(now)) ?? 0, now - expected));
+    expected = now + 5;
+  }, 5);
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gc.set(second(e.startTime), (gc.get(second(e.startTime)) ?? 0) + e.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      clearInterval(timer);
+      observer.disconnect();
+      return { delay, gc };
+    },
+  };
 }

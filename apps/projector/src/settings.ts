@@ -9,9 +9,10 @@ const millis = number().int('must be whole milliseconds');
 export const ProjectorSettings = CommonSettings.extend({
   /**
    * Most events read and committed per transaction. Live batches stay small (what arrived since the
-   * last one); behind the head, large ones fold many events of a row into one write: at 20,000
-   * heartbeats/s beside ingest, 5,000 kept up where 1,000 fell ~70,000 events behind in 10 s
-   * (BENCHMARKS.md, Ingest). A delta too large for one NATS message goes out in parts (DeltaPart).
+   * last one); behind the head a runner starts at 1,000 and doubles while it stays behind, up to
+   * this: large batches fold many events of a row into one write, and at 20,000 heartbeats/s beside
+   * ingest 5,000 kept up where 1,000 fell ~70,000 events behind in 10 s (BENCHMARKS.md, Ingest).
+   * A delta too large for one NATS message goes out in parts (DeltaPart).
    */
   PROJECTOR_BATCH: number().int('must be a whole number').min(1).max(10_000).default(5000),
   /**

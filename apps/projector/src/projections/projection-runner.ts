@@ -12,6 +12,19 @@ import { after, checkBatch, type CheckedBatch, type Projection } from './project
 import { ProjectionCache } from './row-cache.ts';
 import { Wakeup } from './wakeup.ts';
 
+/** The first batch after catching up: small, so the first deltas of a short backlog go out soon. */
+export const FIRST_BATCH = 1000;
+
+/**
+ * The next read's limit: behind the head (the last read came back full) it doubles up to `max`,
+ * since a larger batch folds more of a row's events into one write and keeps up with more; once a
+ * read comes back short (caught up) it starts small again. A fixed 5,000 made a brief backlog's
+ * deltas wait for one long batch (bench:live pipeline p99 1,008 ms against 58 ms at 1,000).
+ */
+export function nextBatchLimit(limit: number, got: number, max: number): number {
+  return got >= limit ? Math.min(max, limit * 2) : Math.min(FIRST_BATCH, max);
+}
+
 export interface ProjectionRunnerOptions {
   sql: Sql;
   store: EventStore;
@@ -69,7 +82,12 @@ export class ProjectionRunner {
   /** The transaction id that last wrote the checkpoints: another means someone else wrote them. */
   private lastWriter: string | undefined;
 
-  constructor(private readonly o: ProjectionRunnerOptions) {}
+  /** This read's limit (nextBatchLimit). */
+  private limit: number;
+
+  constructor(private readonly o: ProjectionRunnerOptions) {
+    this.limit = Math.min(FIRST_BATCH, o.batchSize);
+  }
 
   get names(): string[] {
     return this.o.projections.map((p) => p.name);
@@ -106,10 +124,13 @@ export class ProjectionRunner {
     const { store, log } = this.o;
     const from = Math.min(...this.positions.values());
     const readStart = now();
-    const batch = await store.readAll({ fromPosition: from, limit: this.o.batchSize });
+    const limit = this.limit;
+    const batch = await store.readAll({ fromPosition: from, limit });
+    const caughtUp = batch.length < limit;
+    this.limit = nextBatchLimit(limit, batch.length, this.o.batchSize);
     // A short batch means everything visible has been read: the projections are live from here on,
     // even if a busy store never lets them see an empty read.
-    if (batch.length < this.o.batchSize) this.markLive();
+    if (caughtUp) this.markLive();
     if (batch.length === 0) {
       await this.wakeup.sleep(this.o.pollMs);
       return;
@@ -119,7 +140,7 @@ export class ProjectionRunner {
     for (const skipped of checked.invalid) log.warn(skipped, 'skipped an event that fails its schema');
     const t = await this.commit(checked);
     if (t) this.o.trace?.({ ...t, readStart, readEnd, events: batch.length, position: checked.position });
-    if (this.o.restMs && batch.length < this.o.batchSize && !this.stopping)
+    if (this.o.restMs && caughtUp && !this.stopping)
       await new Promise((r) => setTimeout(r, this.o.restMs));
   }
 
