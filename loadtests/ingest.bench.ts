@@ -34,7 +34,7 @@ import {
   provisionBus,
   upsertTenant,
 } from '@pulse/platform';
-import { freePort, processCpuMs, startApp } from '@pulse/testkit';
+import { cpuMeter, freePort, startApp } from '@pulse/testkit';
 import { ensureServices, withDatabase } from '../scripts/services.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -117,34 +117,6 @@ function post(agent: http.Agent, port: number, key: string, body: string): Promi
   });
 }
 
-/**
- * CPU used by each measured process (edge, recorder, projector) and by the PostgreSQL backends of
- * the bench's database, from now until the returned function is called: independent of how busy
- * the machine is, unlike events/s and latency.
- */
-async function cpuMeter(sql: postgres.Sql, dbName: string, pids: Record<string, number | undefined>) {
-  const backends = async () =>
-    sql<{ pid: number; app: string }[]>`
-      SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = ${dbName}`;
-  const before = new Map((await backends()).map((b) => [b.pid, processCpuMs(b.pid) ?? 0]));
-  // The rest of the machine's load during the run: the NATS server (when local) and this process's
-  // own HTTP client, so the table accounts for both cores.
-  const others = { ...pids, 'nats-server': natsServerPid(), 'bench client': process.pid };
-  const start = Object.fromEntries(Object.entries(others).map(([name, pid]) => [name, processCpuMs(pid) ?? 0]));
-  return async (): Promise<Record<string, number>> => {
-    const used: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(others)) {
-      const now = processCpuMs(pid);
-      if (now !== undefined) used[name] = now - start[name]!;
-    }
-    for (const b of await backends()) {
-      const key = `postgres (${b.app.replace(/^pulse-/, '')})`;
-      used[key] = (used[key] ?? 0) + (processCpuMs(b.pid) ?? 0) - (before.get(b.pid) ?? 0);
-    }
-    return used;
-  };
-}
-
 /** The local nats-server's pid, if one runs on this machine. */
 function natsServerPid(): number | undefined {
   for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -204,10 +176,13 @@ async function main() {
     log(`built ${bodies.length} bodies of ${BATCH} events; warming up …`);
     for (let i = 0; i < 4; i++) await post(agent, port, key, batchBody(1_000_000 + i));
 
+    // With the NATS server (when local) and this process's own HTTP client, the table accounts for both cores.
     const cpuUsed = await cpuMeter(sql, dbName, {
       [SPLIT ? 'edge' : 'ingest']: ingest.child.pid,
       ...(recorder && { recorder: recorder.child.pid }),
       ...(projector && { projector: projector.child.pid }),
+      'nats-server': natsServerPid(),
+      'bench client': process.pid,
     });
     const latencies: number[] = [];
     // The slowest batch of each second of load: a stall shows as a few bad seconds, a busy machine as many.
@@ -269,7 +244,7 @@ async function main() {
     }
     const commitSeconds = (performance.now() - start) / 1000;
     const cpu = await cpuUsed();
-    const cpuPer1000 = Object.entries(cpu)
+    const cpuPer1000 = [...cpu]
       .map(([name, ms]) => `${name} ${((ms / Math.max(1, stored - 4 * BATCH)) * 1000).toFixed(1)} ms`)
       .join(', ');
     const projected = projector

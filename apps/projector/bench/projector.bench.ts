@@ -21,7 +21,7 @@ import postgres from 'postgres';
 import { busNames } from '@pulse/events';
 import { PostgresEventStore, type NewEvent } from '@pulse/eventstore';
 import { connectNats, createSql, migrate, provisionBus, deleteBus } from '@pulse/platform';
-import { processCpuMs, startApp } from '@pulse/testkit';
+import { cpuMeter, startApp } from '@pulse/testkit';
 import { ensureServices, withDatabase } from '../../../scripts/services.ts';
 import { readModels } from '../src/projections/read-models.ts';
 import { rebuild } from '../src/rebuild/rebuild.ts';
@@ -190,7 +190,8 @@ try {
     // Appends are not awaited one by one: the rate stays steady even when one commit is slow.
     const measured = performance.now() >= measureFrom;
     if (measured && !stopMeter) {
-      stopMeter = await cpuMeter(projector.child.pid!);
+      // Its appends and delta receipt run on the same two cores: `bench` counts them.
+      stopMeter = await cpuMeter(sql, dbName, { projector: projector.child.pid, bench: process.pid });
       meteredFrom = i - perTick;
     }
     const sent = performance.now();
@@ -305,31 +306,6 @@ try {
   await services.stop();
 }
 
-/**
- * CPU of the projector process, of this one (its appends and delta receipt) and of this database's
- * PostgreSQL backends by application (the projector's, the bench's appends) from now until the
- * returned function is called: unlike lag, little affected by what else runs on the machine.
- */
-async function cpuMeter(projectorPid: number): Promise<() => Promise<Map<string, number>>> {
-  const backends = () =>
-    sql<{ pid: number; app: string }[]>`
-      SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = current_database()`;
-  const before = new Map((await backends()).map((b) => [b.pid, processCpuMs(b.pid) ?? 0]));
-  const projectorBefore = processCpuMs(projectorPid) ?? 0;
-  const benchBefore = processCpuMs(process.pid) ?? 0;
-  return async () => {
-    const used = new Map([
-      ['projector', (processCpuMs(projectorPid) ?? 0) - projectorBefore],
-      ['bench', (processCpuMs(process.pid) ?? 0) - benchBefore],
-    ]);
-    for (const b of await backends()) {
-      const key = `postgres (${b.app})`;
-      used.set(key, (used.get(key) ?? 0) + (processCpuMs(b.pid) ?? 0) - (before.get(b.pid) ?? 0));
-    }
-    return used;
-  };
-}
-
 /** pg_stat_activity of this database every 10 ms on a connection of its own, until stopped. */
 function sampleActivity(): { stop: () => Promise<unknown[]> } {
   const probe = postgres(url, { max: 1, onnotice: () => {} });
@@ -415,7 +391,8 @@ function watchOwnEventLoop(from: number) {
     expected = now + 5;
   }, 5);
   const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gc.set(second(e.startTime), (gc.get(second(e.startTime)) ?? 0) + e.duration);
+    for (const e of list.getEntries())
+      gc.set(second(e.startTime), (gc.get(second(e.startTime)) ?? 0) + e.duration);
   });
   observer.observe({ entryTypes: ['gc'] });
   return {

@@ -78,10 +78,10 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
     // every delta back (BENCHMARKS.md, Projector), and a read model lost in a server crash is
     // projected again from the durable log. The process manager's outbox stays durable.
     this.runners = [
-      { projections: [...readModels], restMs: 0, asyncCommit: true },
-      { projections: [reactions], restMs: REACTIONS_REST_MS, asyncCommit: false },
+      { name: 'views', projections: [...readModels], restMs: 0, asyncCommit: true },
+      { name: 'reactions', projections: [reactions], restMs: REACTIONS_REST_MS, asyncCommit: false },
     ].map(
-      ({ projections, restMs, asyncCommit }, i) =>
+      ({ name, projections, restMs, asyncCommit }) =>
         new ProjectionRunner({
           sql,
           store,
@@ -93,7 +93,7 @@ export class ProjectorService implements OnApplicationBootstrap, BeforeApplicati
           restMs,
           asyncCommit,
           trace: settings.PROJECTOR_TRACE_FILE
-            ? (t) => this.traced.push(JSON.stringify({ runner: i === 0 ? 'views' : 'reactions', ...t }))
+            ? (t) => this.traced.push(JSON.stringify({ runner: name, ...t }))
             : undefined,
         }),
     );

@@ -101,18 +101,26 @@ it('drops a client that stops reading from the room, and it resyncs to exactly t
 it('joins a delta too large for one NATS message from its parts before a client sees it', async () => {
   const client = await follow();
   const messages: number[] = [];
-  const tap = bus.nc.subscribe(bus.names.view('demo', 'fleet'), { callback: (_e, m) => void messages.push(m.data.length) });
+  const tap = bus.nc.subscribe(bus.names.view('demo', 'fleet'), {
+    callback: (_e, m) => void messages.push(m.data.length),
+  });
   // 3,000 machines of ~1 kB each in one batch: ~3.5 MB, three times NATS's default max_payload.
   const pad = 'y'.repeat(1000);
-  const rows = Array.from({ length: 3000 }, (_, i) => machine(`big-${i}`, { hostname: `${pad}-${i}`, uptimeS: 7 }));
+  const rows = Array.from({ length: 3000 }, (_, i) =>
+    machine(`big-${i}`, { hostname: `${pad}-${i}`, uptimeS: 7 }),
+  );
   const [checkpoint] = await db.sql<{ position: number }[]>`
     SELECT position::int FROM projection_checkpoints WHERE projection = 'fleet'`;
   const before = checkpoint!.position;
   await projectFleet(db, bus, 'demo', rows, before + 1);
   await expect
-    .poll(() => [...(client.state.data?.rows.values() ?? [])].filter((r) => r.machineId.startsWith('big-')).length, {
-      timeout: 10_000,
-    })
+    .poll(
+      () =>
+        [...(client.state.data?.rows.values() ?? [])].filter((r) => r.machineId.startsWith('big-')).length,
+      {
+        timeout: 10_000,
+      },
+    )
     .toBe(3000);
   expect(client.state.data?.position).toBe(before + 1);
   expect(client.resyncs).toBe(0);

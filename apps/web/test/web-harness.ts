@@ -6,7 +6,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { deltaMessages, type AlertView, type MachineView, type ViewDelta, type ViewName, type ViewRows } from '@pulse/events';
+import {
+  deltaMessageLimit,
+  deltaMessages,
+  type AlertView,
+  type MachineView,
+  type ViewDelta,
+  type ViewName,
+  type ViewRows,
+} from '@pulse/events';
 import type { Sql } from '@pulse/platform';
 import { freePort, startApp, type AppProcess, type TestBus, type TestDatabase } from '@pulse/testkit';
 
@@ -143,12 +151,7 @@ export async function seedAlerts(
   });
 }
 
-/** As the projector's delta publisher: a delta larger than half of max_payload goes out in parts. */
-export function maxDeltaBytes(bus: TestBus): number {
-  return Math.floor((bus.nc.info?.max_payload ?? 1024 * 1024) / 2);
-}
-
-/** Publishes a delta of any view the way the projector does. */
+/** Publishes a delta of any view the way the projector does (in parts when it is large). */
 export async function publishDelta<V extends ViewName>(
   bus: TestBus,
   view: V,
@@ -156,7 +159,9 @@ export async function publishDelta<V extends ViewName>(
   position: number,
   rows: ViewRows[V][],
 ): Promise<void> {
-  for (const m of deltaMessages({ view, tenant, position, rows }, maxDeltaBytes(bus))) bus.nc.publish(bus.names.view(tenant, view), m);
+  const limit = deltaMessageLimit(bus.nc.info?.max_payload);
+  for (const m of deltaMessages({ view, tenant, position, rows }, limit))
+    bus.nc.publish(bus.names.view(tenant, view), m);
   await bus.nc.flush();
 }
 
@@ -235,8 +240,7 @@ export async function publishFleetDelta(
   bus: TestBus,
   delta: Omit<ViewDelta<'fleet'>, 'view'>,
 ): Promise<void> {
-  for (const m of deltaMessages({ view: 'fleet', ...delta }, maxDeltaBytes(bus))) bus.nc.publish(bus.names.view(delta.tenant, 'fleet'), m);
-  await bus.nc.flush();
+  await publishDelta(bus, 'fleet', delta.tenant, delta.position, delta.rows);
 }
 
 /**

@@ -13,6 +13,11 @@ export interface DeltaPart {
   count: number;
 }
 
+/** The most a delta message may hold: half of the server's max_payload (1 MiB by default), room to spare. */
+export function deltaMessageLimit(maxPayload: number | undefined): number {
+  return Math.floor((maxPayload ?? 1024 * 1024) / 2);
+}
+
 /**
  * The JSON messages that carry `delta`: one when it fits in `maxBytes`, otherwise parts whose rows
  * are split evenly, each within `maxBytes` (a single row larger than that still goes alone).
@@ -24,7 +29,9 @@ export function deltaMessages(delta: ViewDelta, maxBytes: number): string[] {
     const size = Math.ceil(delta.rows.length / Math.min(count, delta.rows.length));
     const chunks: unknown[][] = [];
     for (let i = 0; i < delta.rows.length; i += size) chunks.push(delta.rows.slice(i, i + size));
-    const parts = chunks.map((rows, index) => JSON.stringify({ ...delta, rows, part: { index, count: chunks.length } }));
+    const parts = chunks.map((rows, index) =>
+      JSON.stringify({ ...delta, rows, part: { index, count: chunks.length } }),
+    );
     if (size === 1 || parts.every((p) => Buffer.byteLength(p) <= maxBytes)) return parts;
   }
 }
@@ -44,13 +51,13 @@ export class DeltaAssembler {
     if (!delta.part) {
       if (gathering) {
         this.pending.delete(key);
-        dropped?.(`parts ${gathering.next} of ${delta.view} at ${gathering.delta.position} never came`);
+        dropped?.(unfinished(gathering));
       }
       return delta;
     }
     const { part, ...rest } = delta;
     if (part.index === 0) {
-      if (gathering) dropped?.(`parts ${gathering.next} of ${delta.view} at ${gathering.delta.position} never came`);
+      if (gathering) dropped?.(unfinished(gathering));
       this.pending.set(key, { delta: { ...rest, rows: rest.rows.slice() }, next: 1 });
     } else if (gathering && gathering.delta.position === delta.position && gathering.next === part.index) {
       for (const row of rest.rows) gathering.delta.rows.push(row);
@@ -65,4 +72,8 @@ export class DeltaAssembler {
     this.pending.delete(key);
     return done.delta;
   }
+}
+
+function unfinished(g: { delta: ViewDelta; next: number }): string {
+  return `the parts from ${g.next} on of ${g.delta.view} at ${g.delta.position} never came`;
 }

@@ -9,7 +9,10 @@ function fleetDelta(rows: number, position = 42, pad = 100): ViewDelta {
     view: 'fleet',
     tenant: 'acme',
     position,
-    rows: Array.from({ length: rows }, (_, i) => ({ machineId: `m-${i}`, hostname: 'h'.repeat(pad) }) as never),
+    rows: Array.from(
+      { length: rows },
+      (_, i) => ({ machineId: `m-${i}`, hostname: 'h'.repeat(pad) }) as never,
+    ),
   };
 }
 
@@ -26,7 +29,12 @@ describe('deltaMessages', () => {
     const parts = messages.map((m) => JSON.parse(m) as Wire);
     for (const [i, p] of parts.entries()) {
       expect(Buffer.byteLength(messages[i]!)).toBeLessThanOrEqual(20_000);
-      expect(p).toMatchObject({ view: 'fleet', tenant: 'acme', position: 42, part: { index: i, count: parts.length } });
+      expect(p).toMatchObject({
+        view: 'fleet',
+        tenant: 'acme',
+        position: 42,
+        part: { index: i, count: parts.length },
+      });
     }
     expect(parts.flatMap((p) => p.rows)).toEqual(delta.rows);
   });
@@ -60,7 +68,15 @@ describe('DeltaAssembler', () => {
     for (let i = 0; i < Math.max(a.length, b.length); i++)
       for (const p of [a[i], b[i]]) if (p) done.push(...[joiner.accept(p)].filter((d) => d !== undefined));
     expect(done.map((d) => [d.tenant, d.rows.length])).toEqual(
-      a.length <= b.length ? [['acme', 300], ['zeta', 300]] : [['zeta', 300], ['acme', 300]],
+      a.length <= b.length
+        ? [
+            ['acme', 300],
+            ['zeta', 300],
+          ]
+        : [
+            ['zeta', 300],
+            ['acme', 300],
+          ],
     );
   });
 

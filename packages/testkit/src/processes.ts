@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type postgres from 'postgres';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from './wait.ts';
@@ -76,4 +77,34 @@ export function processCpuMs(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU (ms) that each named process and the PostgreSQL backends of `database` use from now until the
+ * returned function is called; backends are summed per application as `postgres (<name>)`, with a
+ * `pulse-` prefix dropped. The benchmarks' CPU figures: unlike rates and latencies, they hardly move
+ * with whatever else the machine runs.
+ */
+export async function cpuMeter(
+  sql: postgres.Sql,
+  database: string,
+  processes: Record<string, number | undefined>,
+): Promise<() => Promise<Map<string, number>>> {
+  const backends = () =>
+    sql<{ pid: number; app: string }[]>`
+      SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = ${database}`;
+  const before = new Map((await backends()).map((b) => [b.pid, processCpuMs(b.pid) ?? 0]));
+  const start = new Map(Object.entries(processes).map(([name, pid]) => [name, processCpuMs(pid) ?? 0]));
+  return async () => {
+    const used = new Map<string, number>();
+    for (const [name, pid] of Object.entries(processes)) {
+      const now = processCpuMs(pid);
+      if (now !== undefined) used.set(name, now - start.get(name)!);
+    }
+    for (const b of await backends()) {
+      const key = `postgres (${b.app.replace(/^pulse-/, '')})`;
+      used.set(key, (used.get(key) ?? 0) + (processCpuMs(b.pid) ?? 0) - (before.get(b.pid) ?? 0));
+    }
+    return used;
+  };
 }

@@ -1,4 +1,4 @@
-import { deltaMessages, type BusNames, type ViewDelta } from '@pulse/events';
+import { deltaMessageLimit, deltaMessages, type BusNames, type ViewDelta } from '@pulse/events';
 import type { Logger, NatsConnection } from '@pulse/platform';
 
 /**
@@ -12,7 +12,7 @@ export function deltaPublisher(
   names: BusNames,
   log: Logger,
 ): (deltas: ViewDelta[]) => void {
-  const maxBytes = Math.floor((nc.info?.max_payload ?? 1024 * 1024) / 2);
+  const maxBytes = deltaMessageLimit(nc.info?.max_payload);
   return (deltas) => {
     for (const delta of deltas) {
       try {

@@ -140,8 +140,7 @@ export class ProjectionRunner {
     for (const skipped of checked.invalid) log.warn(skipped, 'skipped an event that fails its schema');
     const t = await this.commit(checked);
     if (t) this.o.trace?.({ ...t, readStart, readEnd, events: batch.length, position: checked.position });
-    if (this.o.restMs && caughtUp && !this.stopping)
-      await new Promise((r) => setTimeout(r, this.o.restMs));
+    if (this.o.restMs && caughtUp && !this.stopping) await new Promise((r) => setTimeout(r, this.o.restMs));
   }
 
   /**

@@ -241,8 +241,9 @@ async function upsertFunnels(
   table: string,
   listKept: (row: FunnelRow) => boolean = () => false,
 ): Promise<void> {
-  const kept = rows.filter(listKept);
-  const rest = rows.filter((r) => !listKept(r));
+  const kept: FunnelRow[] = [];
+  const rest: FunnelRow[] = [];
+  for (const r of rows) (listKept(r) ? kept : rest).push(r);
   if (kept.length > 0)
     await tx`
       UPDATE ${tx(table)} AS f SET steps = r.steps, started = r.started, completed = r.completed,

@@ -38,7 +38,9 @@ export function subscribeViewDeltas(
         log.warn({ subject: msg.subject, reason }, 'dropped an invalid view delta');
         return;
       }
-      const whole = parts.accept(parsed.data, (reason) => log.warn({ subject: msg.subject, reason }, 'dropped an incomplete view delta'));
+      const whole = parts.accept(parsed.data, (reason) =>
+        log.warn({ subject: msg.subject, reason }, 'dropped an incomplete view delta'),
+      );
       if (whole) onDelta(whole);
     },
   });
