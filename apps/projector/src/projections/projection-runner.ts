@@ -8,7 +8,7 @@ import {
   ensureCheckpoint,
   storeCheckpoints,
 } from '../adapters/checkpoints.ts';
-import { after, checkBatch, type CheckedBatch, type Projection } from './projection.ts';
+import { after, checkBatch, typesOf, type CheckedBatch, type Projection } from './projection.ts';
 import { ProjectionCache } from './row-cache.ts';
 import { Wakeup } from './wakeup.ts';
 
@@ -84,9 +84,13 @@ export class ProjectionRunner {
 
   /** This read's limit (nextBatchLimit). */
   private limit: number;
+  /** The event types the projections fold (undefined: all): the others are read but not checked. */
+  private readonly types: ReadonlySet<string> | undefined;
 
   constructor(private readonly o: ProjectionRunnerOptions) {
     this.limit = Math.min(FIRST_BATCH, o.batchSize);
+    const types = typesOf(o.projections);
+    this.types = types && new Set(types);
   }
 
   get names(): string[] {
@@ -136,7 +140,7 @@ export class ProjectionRunner {
       return;
     }
     const readEnd = now();
-    const checked = checkBatch(batch);
+    const checked = checkBatch(batch, this.types);
     for (const skipped of checked.invalid) log.warn(skipped, 'skipped an event that fails its schema');
     const t = await this.commit(checked);
     if (t) this.o.trace?.({ ...t, readStart, readEnd, events: batch.length, position: checked.position });

@@ -25,10 +25,16 @@ export interface CheckedBatch {
   invalid: InvalidEvent[];
 }
 
-export function checkBatch(batch: readonly RecordedEvent[]): CheckedBatch {
+/**
+ * `types`: the only event types the caller folds (typesOf its projections). Events of other types
+ * are passed over unchecked, as an unknown type is: no projection of the caller would read them,
+ * so checking them against their schemas (zod) is work for nothing.
+ */
+export function checkBatch(batch: readonly RecordedEvent[], types?: ReadonlySet<string>): CheckedBatch {
   if (batch.length === 0) throw new Error('a batch needs at least one event');
   const checked: CheckedBatch = { position: batch[batch.length - 1]!.position, events: [], invalid: [] };
   for (const recorded of batch) {
+    if (types && !types.has(recorded.type)) continue;
     const c = checkEvent(recorded);
     if (c.kind === 'known') checked.events.push(c.event);
     else if (c.kind === 'invalid')
@@ -193,6 +199,15 @@ export function after(checked: CheckedBatch, position: number): CheckedBatch {
     events: checked.events.filter((e) => e.position > position),
     invalid: checked.invalid.filter((i) => i.position > position),
   };
+}
+
+/**
+ * The event types some projections fold: every type one of them names, or undefined (every type)
+ * if one of them does not say.
+ */
+export function typesOf(projections: readonly Projection[]): string[] | undefined {
+  if (projections.some((p) => !p.eventTypes)) return undefined;
+  return [...new Set(projections.flatMap((p) => p.eventTypes!))];
 }
 
 /** The catalog's event types that start with a prefix (`machine.`): what a projection folds. */

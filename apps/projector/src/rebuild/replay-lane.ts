@@ -6,6 +6,7 @@ import {
   checkBatch,
   commitBatch,
   tablesOf,
+  typesOf,
   type Projection,
   type Rebuilder,
   type RebuildContext,
@@ -27,15 +28,6 @@ export interface LaneOptions {
 }
 
 /**
- * The event types a lane reads: all its projections fold, or every type if one of them does not
- * say (undefined).
- */
-export function laneTypes(projections: readonly Projection[]): string[] | undefined {
-  if (projections.some((p) => !p.eventTypes)) return undefined;
-  return [...new Set(projections.flatMap((p) => p.eventTypes!))];
-}
-
-/**
  * Replays the log into the shadow tables of some projections, reading only the event types they
  * fold, and returns the position their shadows reflect (their `<name>:rebuild` checkpoints).
  * Projections with a rebuilder fold in memory and write every `flushEvery` events; the others
@@ -43,7 +35,8 @@ export function laneTypes(projections: readonly Projection[]): string[] | undefi
  */
 export async function replayLane(o: LaneOptions): Promise<{ events: number; position: number }> {
   const { sql, store, projections, head, batchSize } = o;
-  const types = laneTypes(projections);
+  // The event types the lane reads: all its projections fold, or every type if one does not say.
+  const types = typesOf(projections);
   const read = (fromPosition: number) =>
     store.readAll({ fromPosition, limit: batchSize, filter: types ? { types } : {} });
   const builders = projections.map((p) => ({ p, b: p.rebuilder?.(o.ctx) }));

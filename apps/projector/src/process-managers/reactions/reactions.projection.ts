@@ -1,7 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { NewEvent } from '@pulse/eventstore';
 import { defaultOnboardingSteps, type KnownRecordedEvent, type TicketPriority } from '@pulse/events';
-import type { Projection } from '../../projections/projection.ts';
+import { typesStartingWith, type Projection } from '../../projections/projection.ts';
 import {
   DEFAULT_SLA_MINUTES,
   keysOf,
@@ -33,6 +33,13 @@ export function reactionsProjection(defaults: ReactionDefaults, onCommitted: () 
   return {
     name: REACTIONS,
     tables: {},
+    // What react() decides on: its runner leaves the rest (heartbeats, telemetry: most of the log) unchecked.
+    eventTypes: [
+      ...typesStartingWith('alert.'),
+      ...typesStartingWith('ticket.'),
+      ...typesStartingWith('onboarding.'),
+      'machine.status_changed',
+    ],
     async apply(tx, batch) {
       const events = batch.events.filter(
         (e) => keysOf(e).memory.length > 0 || e.type === 'machine.status_changed',
@@ -42,9 +49,9 @@ export function reactionsProjection(defaults: ReactionDefaults, onCommitted: () 
       // hash-joining over a full scan of them. Plan this transaction's statements for what they meet.
       await tx`SET LOCAL plan_cache_mode = force_custom_plan`;
       const settings = await loadReactionSettings(tx, [...new Set(events.map((e) => e.tenant))], defaults);
-      const world = await loadWorld(tx, events);
+      const { world, stored } = await loadWorld(tx, events);
       for (const e of events) react(world, e, settings.get(e.tenant)!);
-      await saveWorld(tx, world);
+      await saveWorld(tx, world, stored);
       if (world.outbox.length > 0) await insertOutbox(tx, world.outbox);
       return [];
     },
@@ -92,7 +99,17 @@ const split = (k: string) => {
   return { kind: kind!, tenant: tenant!, key: rest.join('|') };
 };
 
-async function loadWorld(tx: Db, events: KnownRecordedEvent[]): Promise<World> {
+/**
+ * What pm_state and pm_timers held, by key, for every key the batch looked up (undefined: no row).
+ * react() replaces what it changes and never edits a memory or timer in place, so an entry still
+ * the one loaded is unchanged and need not be written again.
+ */
+interface Stored {
+  memory: Map<string, Memory | undefined>;
+  timers: Map<string, Timer | undefined>;
+}
+
+async function loadWorld(tx: Db, events: KnownRecordedEvent[]): Promise<{ world: World; stored: Stored }> {
   const memoryKeys = new Set<string>();
   const timerKeys = new Set<string>();
   for (const e of events) {
@@ -108,7 +125,11 @@ async function loadWorld(tx: Db, events: KnownRecordedEvent[]): Promise<World> {
     )
     .filter((k) => !memory.has(k));
   for (const [k, v] of await loadMemory(tx, more)) memory.set(k, v);
-  return { memory, timers: await loadTimers(tx, [...timerKeys]), outbox: [] };
+  const timers = await loadTimers(tx, [...timerKeys]);
+  const stored: Stored = { memory: new Map(), timers: new Map() };
+  for (const k of [...memoryKeys, ...more]) stored.memory.set(k, memory.get(k) ?? undefined);
+  for (const k of timerKeys) stored.timers.set(k, timers.get(k) ?? undefined);
+  return { world: { memory, timers, outbox: [] }, stored };
 }
 
 async function loadMemory(tx: Db, keys: string[]): Promise<Map<string, Memory | null>> {
@@ -155,8 +176,13 @@ async function loadTimers(tx: Db, keys: string[]): Promise<Map<string, Timer | n
   return out;
 }
 
-async function saveWorld(tx: Db, w: World): Promise<void> {
-  const memories = [...w.memory].filter((e): e is [string, Memory] => e[1] !== null);
+/** Writes the memories and timers the batch changed: not those still as `stored` holds them. */
+async function saveWorld(tx: Db, w: World, stored: Stored): Promise<void> {
+  const same = <T>(was: Map<string, T | undefined>, k: string, now: T | null) =>
+    was.has(k) && was.get(k) === (now ?? undefined);
+  const memories = [...w.memory].filter(
+    (e): e is [string, Memory] => e[1] !== null && !same(stored.memory, e[0], e[1]),
+  );
   if (memories.length > 0) {
     const p = memories.map(([k]) => split(k));
     await tx`
@@ -165,14 +191,16 @@ async function saveWorld(tx: Db, w: World): Promise<void> {
                            ${memories.map(([, m]) => JSON.stringify(m))}::text[]::jsonb[])
       ON CONFLICT (kind, tenant, key) DO UPDATE SET state = excluded.state`;
   }
-  const cleared = [...w.timers].filter(([, t]) => t === null).map(([k]) => split(k));
+  const cleared = [...w.timers].filter(([k, t]) => t === null && !same(stored.timers, k, t)).map(([k]) => split(k));
   if (cleared.length > 0) {
     await tx`
       DELETE FROM pm_timers t USING unnest(${cleared.map((x) => x.kind)}::text[], ${cleared.map((x) => x.tenant)}::text[],
                                            ${cleared.map((x) => x.key)}::text[]) AS k (kind, tenant, key)
       WHERE t.kind = k.kind AND t.tenant = k.tenant AND t.key = k.key`;
   }
-  const set = [...w.timers.values()].filter((t): t is Timer => t !== null);
+  const set = [...w.timers]
+    .filter((e): e is [string, Timer] => e[1] !== null && !same(stored.timers, e[0], e[1]))
+    .map(([, t]) => t);
   if (set.length > 0) {
     await tx`
       INSERT INTO pm_timers (kind, tenant, key, due_at, stream, expected_version, payload)

@@ -195,8 +195,10 @@ export function staleSignals(row: Pick<FleetRow, 'status' | 'signals'>): SignalK
   return kinds.filter((k) => newest - Date.parse(row.signals[k]!) >= STALE_SIGNAL_AFTER_MS);
 }
 
+/** Sets the stale signals of a row this evolve has just built (never of one it was given). */
 function withStale(row: FleetRow): FleetRow {
-  return { ...row, staleSignals: staleSignals(row) };
+  row.staleSignals = staleSignals(row);
+  return row;
 }
 
 function latest(a: string, b: string): string {
