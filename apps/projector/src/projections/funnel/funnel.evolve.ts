@@ -207,11 +207,25 @@ export function withDerived(funnel: FunnelRow): FunnelRow {
   return { ...funnel, steps: derive(funnel.steps, funnel.histograms) };
 }
 
+/**
+ * A step's median and p90, remembered per histogram: histograms are never changed in place (record
+ * makes a new one), so one a batch left as it was has the same percentiles, and a cohort's row is
+ * derived again every batch for the one or two steps its events moved.
+ */
+const phasePercentiles = new WeakMap<Histogram, (number | null)[]>();
+const EMPTY: Histogram = {};
+
+function phaseTimes(h: Histogram): (number | null)[] {
+  let p = phasePercentiles.get(h);
+  if (!p) phasePercentiles.set(h, (p = percentiles(h, [0.5, 0.9])));
+  return p;
+}
+
 function derive(rows: FunnelStepView[], histograms: Record<string, Histogram>): FunnelStepView[] {
   const first = rows[0]?.reached ?? 0;
   return rows.map((r, i) => {
     const prev = i === 0 ? undefined : rows[i - 1]!.reached;
-    const [median = null, p90 = null] = i === 0 ? [] : percentiles(histograms[r.step] ?? {}, [0.5, 0.9]);
+    const [median = null, p90 = null] = i === 0 ? [] : phaseTimes(histograms[r.step] ?? EMPTY);
     return {
       ...r,
       conversionFromPrevious: i === 0 ? (r.reached > 0 ? 1 : null) : prev ? r.reached / prev : null,
