@@ -191,7 +191,9 @@ async function saveWorld(tx: Db, w: World, stored: Stored): Promise<void> {
                            ${memories.map(([, m]) => JSON.stringify(m))}::text[]::jsonb[])
       ON CONFLICT (kind, tenant, key) DO UPDATE SET state = excluded.state`;
   }
-  const cleared = [...w.timers].filter(([k, t]) => t === null && !same(stored.timers, k, t)).map(([k]) => split(k));
+  const cleared = [...w.timers]
+    .filter(([k, t]) => t === null && !same(stored.timers, k, t))
+    .map(([k]) => split(k));
   if (cleared.length > 0) {
     await tx`
       DELETE FROM pm_timers t USING unnest(${cleared.map((x) => x.kind)}::text[], ${cleared.map((x) => x.tenant)}::text[],
