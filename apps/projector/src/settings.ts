@@ -17,11 +17,11 @@ export const ProjectorSettings = CommonSettings.extend({
   PROJECTOR_BATCH: number().int('must be a whole number').min(1).max(10_000).default(5000),
   /**
    * CPU priority (nice, 0-19) the projector lowers itself to. Its work waits in the event store
-   * while the edges' answers are what clients wait for, so on a host shared with ingest edges a
-   * few points (5) keep their p99 down under overload; the price is read-model lag whenever the
-   * write side is busy, so the default leaves it level (BENCHMARKS.md, Ingest).
+   * while the edges' answers are what clients wait for: on a host shared with ingest edges, 5 keeps
+   * their p99 down under overload. Run as a service (a session of its own), it did not cost live
+   * lag at 5,000 events/s (BENCHMARKS.md, Ingest); 0 puts it level with the edges.
    */
-  PROJECTOR_NICE: number().int('must be a whole number').min(0).max(19).default(0),
+  PROJECTOR_NICE: number().int('must be a whole number').min(0).max(19).default(5),
   /** Fallback poll when caught up and no NOTIFY arrives. */
   PROJECTOR_POLL_MS: millis.min(10).max(60_000).default(1000),
   /** Silence after which an online machine is marked offline. */

@@ -10,7 +10,7 @@ describe('projector settings', () => {
       PULSE_OFFLINE_AFTER_S: 90,
       PULSE_OVERDUE_AFTER_S: 300,
       PROJECTOR_ABSENCE_CHECK_MS: 5000,
-      PROJECTOR_NICE: 0,
+      PROJECTOR_NICE: 5,
     });
   });
 

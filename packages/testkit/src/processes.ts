@@ -26,7 +26,10 @@ export interface AppProcess {
 }
 
 /**
- * Runs an app as a real child process, the same entry point `npm start` uses. With
+ * Runs an app as a real child process, the same entry point `npm start` uses, in a session of its
+ * own as a service runs: with Linux's autogroup scheduling, processes of one session share one
+ * slice of the CPU against every other session (each PostgreSQL backend is a session of its own), so
+ * apps started in the caller's session would compete for one slice among themselves. With
  * PULSE_CPU_PROF_DIR set (benchmarks), each app writes a V8 CPU profile into <dir>/<app> when it exits
  * (Node refuses --cpu-prof in NODE_OPTIONS).
  */
@@ -38,6 +41,7 @@ export function startApp(app: AppName, env: Record<string, string>): AppProcess 
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore, type NewEvent } from '@pulse/eventstore';
@@ -108,6 +109,10 @@ describe('fleet projection under SIGKILL', () => {
     await projector.waitForOutput(/projector running/, 30_000);
     // It lowered its CPU priority as told (unless it started lower still).
     expect(os.getPriority(projector.child.pid)).toBe(Math.max(7, os.getPriority()));
+    // It runs in a session of its own (testkit, as a service), so with autogroup scheduling it
+    // lowered its session's share too, not only its rank within it.
+    if (existsSync('/proc/self/autogroup'))
+      expect(readFileSync(`/proc/${projector.child.pid}/autogroup`, 'utf8')).toMatch(/ nice 7$/m);
     // Other test files write concurrently; their open transactions can hold the tail back briefly.
     await waitFor(async () => (await checkpoint(db.sql)) === head, {
       timeoutMs: 30_000,
