@@ -92,26 +92,26 @@ async function createTargets(
     metadata: e.metadata ?? {},
     occurred_at: e.occurredAt,
   });
-  const rawReadAll = async (pageSize: number, max: number) => {
-    let n = 0;
-    for (let after = 0; ;) {
-      // The cheapest decoding postgres.js offers, as the store uses it: rows as arrays (.values()),
-      // times as text as a RecordedEvent has them (parsing them into Dates cost ~1 µs per event).
-      const rows = await sql`
-        SELECT position, id, stream, tenant, type, data, metadata, occurred_at::text, recorded_at::text
-        FROM raw_events WHERE position > ${after} ORDER BY position LIMIT ${pageSize}`.values();
-      if (rows.length === 0 || n >= max) return n;
-      n += rows.length;
-      after = rows[rows.length - 1]![0] as number;
-    }
-  };
   const raw: Target = {
     name: 'raw multi-row INSERT (ceiling)',
     async append(events) {
       await sql`INSERT INTO raw_events ${sql(events.map(rawRow))}`;
     },
-    readAll: rawReadAll,
+    async readAll(pageSize, max) {
+      let n = 0;
+      for (let after = 0; ;) {
+        // The cheapest decoding postgres.js offers, as the store uses it: rows as arrays (.values()),
+        // times as text as a RecordedEvent has them (parsing them into Dates cost ~1 µs per event).
+        const rows = await sql`
+          SELECT position, id, stream, tenant, type, data, metadata, occurred_at::text, recorded_at::text
+          FROM raw_events WHERE position > ${after} ORDER BY position LIMIT ${pageSize}`.values();
+        if (rows.length === 0 || n >= max) return n;
+        n += rows.length;
+        after = rows[rows.length - 1]![0] as number;
+      }
+    },
   };
+  // Appends to the same table, so it has no read of its own.
   const rawUnnest: Target = {
     name: 'raw INSERT from unnest (stricter)',
     async append(events) {
