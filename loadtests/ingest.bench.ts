@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import postgres from 'postgres';
-import { busNames } from '@pulse/events';
+import { busNames, newEventId } from '@pulse/events';
 import {
   addIngestKey,
   connectNats,
@@ -58,7 +58,7 @@ function batchBody(seed: number): string {
   const events = Array.from({ length: BATCH }, (_, i) => {
     const m = `m-${(seed * BATCH + i) % MACHINES}`;
     return {
-      id: randomUUID(),
+      id: newEventId(), // as Pulse's agent mints them
       type: 'machine.heartbeat',
       occurredAt: new Date().toISOString(),
       source: `agent:${m}`,

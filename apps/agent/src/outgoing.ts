@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { EventData, EventType } from '@pulse/events';
+import { newEventId, type EventData, type EventType } from '@pulse/events';
 import type { OutgoingEvent } from './sender.ts';
 
 /**
@@ -12,7 +11,7 @@ export function outgoing<T extends EventType>(
   meta: { source: string; occurredAt: Date | number; id?: string },
 ): OutgoingEvent {
   return {
-    id: meta.id ?? randomUUID(),
+    id: meta.id ?? newEventId(),
     type,
     occurredAt: new Date(meta.occurredAt).toISOString(),
     source: meta.source,

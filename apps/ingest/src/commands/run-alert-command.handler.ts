@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { streamName, type CommandReply } from '@pulse/events';
+import { newEventId, streamName, type CommandReply } from '@pulse/events';
 import { WrongExpectedVersion, type EventStore } from '@pulse/eventstore';
 import { decide, evolve, initialState } from '../domain/alert/alert.decider.ts';
 import { EVENT_STORE } from '../tokens.ts';
@@ -27,7 +26,7 @@ export class RunAlertCommandHandler implements ICommandHandler<RunAlertCommand> 
       const decided = decide(command, state);
       const version = history.at(-1)?.streamVersion;
       const events = decided.map((e) => ({
-        id: randomUUID(),
+        id: newEventId(),
         type: e.type,
         tenant,
         stream,

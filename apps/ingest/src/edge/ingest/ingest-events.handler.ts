@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { newEventId } from '@pulse/events';
 import { CommittedPositions } from '../../adapters/committed-positions.ts';
 import { InboxLag } from '../../adapters/inbox-lag.ts';
 import { InboxPublisher } from '../../adapters/inbox-publisher.ts';
@@ -40,7 +40,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEvents> {
     const events = validateBatch(parseBody(body), {
       tenant,
       receivedAt: new Date().toISOString(),
-      newId: idempotencyKey === undefined ? () => randomUUID() : idempotentIds(tenant, idempotencyKey),
+      newId: idempotencyKey === undefined ? newEventId : idempotentIds(tenant, idempotencyKey),
       maxEvents: this.settings.INGEST_MAX_EVENTS,
     });
     if (this.settings.INGEST_TENANT_RATE > 0) {

@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { toInboxEvent, type InboxEvent } from '@pulse/events';
+import { newEventId, toInboxEvent, type InboxEvent } from '@pulse/events';
 import type { z } from 'zod';
 import { InboxPublisher } from '../../adapters/inbox-publisher.ts';
 import { MachineTokens } from '../../adapters/machine-tokens.ts';
@@ -86,7 +86,7 @@ export class MachinesService {
   }
 
   private async publish(tenant: string, event: Record<string, unknown>): Promise<InboxEvent> {
-    const result = toInboxEvent(event, { tenant, receivedAt: new Date().toISOString(), newId: randomUUID });
+    const result = toInboxEvent(event, { tenant, receivedAt: new Date().toISOString(), newId: newEventId });
     if (!result.ok) throw new InvalidRequest('the request does not make a valid event', result.issues);
     await this.inbox.publishAll(tenant, [result.value]);
     return result.value;
