@@ -13,7 +13,9 @@
  *   BENCH_SECONDS (10), BENCH_RATE (20000 events/s offered, open loop; 0: closed loop as fast as
  *   CONCURRENCY clients go), BENCH_CONCURRENCY (6), BENCH_BATCH (500), BENCH_SPLIT (1: edge and
  *   recorder as two processes; 0: one process with every role), BENCH_PROJECTOR (0; 1: the
- *   projector runs beside ingest, as `npm start` runs it, projecting everything ingested)
+ *   projector runs beside ingest, as `npm start` runs it, projecting everything ingested),
+ *   BENCH_WEB (0; N: the web node runs too, as `npm start` runs it, with N dashboard clients
+ *   (socket.io-client) watching the bench tenant's fleet and alerts live; needs BENCH_PROJECTOR=1)
  */
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -35,6 +37,8 @@ import {
   upsertTenant,
 } from '@pulse/platform';
 import { cpuMeter, freePort, startApp } from '@pulse/testkit';
+import { io, type Socket } from 'socket.io-client';
+import { buildWebIfStale } from '../scripts/build.ts';
 import { ensureServices, withDatabase } from '../scripts/services.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -45,6 +49,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const MACHINES = 2000;
 const SPLIT = process.env.BENCH_SPLIT !== '0';
 const PROJECTOR = process.env.BENCH_PROJECTOR === '1';
+const WEB_CLIENTS = Number(process.env.BENCH_WEB ?? 0);
+if (WEB_CLIENTS > 0 && !PROJECTOR) throw new Error('BENCH_WEB needs BENCH_PROJECTOR=1: the web node shows what the projector builds');
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -142,6 +148,8 @@ async function main() {
   let ingest: ReturnType<typeof startApp> | undefined;
   let recorder: ReturnType<typeof startApp> | undefined;
   let projector: ReturnType<typeof startApp> | undefined;
+  let web: ReturnType<typeof startApp> | undefined;
+  const dashboards: Socket[] = [];
   try {
     await migrate(url);
     await provisionBus(nc, names);
@@ -163,6 +171,15 @@ async function main() {
     // "With everything running": the projector follows the store live and builds every read model.
     const projectorPort = await freePort();
     if (PROJECTOR) projector = startApp('projector', { ...env, PROJECTOR_METRICS_PORT: String(projectorPort) });
+    // The rest of "everything": the web node, with dashboards open on the fleet and alerts views.
+    if (WEB_CLIENTS > 0) {
+      await buildWebIfStale(log);
+      const webPort = await freePort();
+      web = startApp('web', { ...env, PORT: String(webPort), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+      await web.waitForOutput(/web listening/, 60_000);
+      for (let i = 0; i < WEB_CLIENTS; i++) dashboards.push(await openDashboard(`http://127.0.0.1:${webPort}`, 'bench'));
+      log(`${WEB_CLIENTS} dashboard clients watch fleet and alerts`);
+    }
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     for (const p of [port, ...(SPLIT ? [recorderPort] : []), ...(PROJECTOR ? [projectorPort] : [])]) {
       for (let i = 0; i < 100; i++) {
@@ -181,6 +198,7 @@ async function main() {
       [SPLIT ? 'edge' : 'ingest']: ingest.child.pid,
       ...(recorder && { recorder: recorder.child.pid }),
       ...(projector && { projector: projector.child.pid }),
+      ...(web && { web: web.child.pid }),
       'nats-server': natsServerPid(),
       'bench client': process.pid,
     });
@@ -205,6 +223,7 @@ async function main() {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status === 202) accepted += BATCH;
     };
+    dashboardDeltas = 0;
     const start = performance.now();
     const deadline = start + SECONDS * 1000;
     if (RATE > 0) {
@@ -258,7 +277,7 @@ async function main() {
     const lines = [
       `## Ingest (\`npm run bench:ingest\`, ${new Date().toISOString().slice(0, 10)})`,
       '',
-      `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}; ${SPLIT ? 'ingest as two processes (edge + commands, recorder)' : 'ingest as one process (edge + recorder + commands)'}${PROJECTOR ? ', the projector beside it' : ''}, NATS and PostgreSQL on this machine, loopback only. Batches of ${BATCH} heartbeats, ${SECONDS} s. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}.`,
+      `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}; ${SPLIT ? 'ingest as two processes (edge + commands, recorder)' : 'ingest as one process (edge + recorder + commands)'}${PROJECTOR ? ', the projector beside it' : ''}${web ? `, the web node with ${WEB_CLIENTS} dashboard clients (fleet + alerts)` : ''}, NATS and PostgreSQL on this machine, loopback only. Batches of ${BATCH} heartbeats, ${SECONDS} s. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}.`,
       '',
       '| measure | figure |',
       '| --- | --- |',
@@ -276,11 +295,14 @@ async function main() {
       `| stored / expected | ${fmt(stored)} / ${fmt(expected)} |`,
       `| CPU per 1,000 events committed | ${cpuPer1000} (/proc; PostgreSQL = the backends of the bench's database, by application; little affected by what else runs) |`,
       ...(projector ? [`| projector: slowest read model's checkpoint when the last event was committed | ${fmt(projected)} of ${fmt(head!.position)} |`] : []),
+      ...(web ? [`| dashboard clients: deltas received (fleet + alerts), each client | ${fmt(dashboardDeltas / WEB_CLIENTS)} |`] : []),
       `| last commit after the last 202 | ${fmt((commitSeconds - acceptSeconds) * 1000)} ms |`,
     ];
     console.log(lines.join('\n'));
     if (stored < expected) process.exitCode = 1;
   } finally {
+    for (const d of dashboards) d.close();
+    await web?.stop();
     await ingest?.stop();
     await recorder?.stop();
     await projector?.stop();
@@ -291,6 +313,26 @@ async function main() {
     await admin.end();
     await services.stop();
   }
+}
+
+let dashboardDeltas = 0;
+
+/** A dashboard as the browser's live client opens one: Socket.IO on /live, subscribed to views. */
+function openDashboard(url: string, tenant: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = io(`${url}/live`, { transports: ['websocket'], reconnection: false });
+    s.on('delta', () => dashboardDeltas++);
+    s.on('resync', (target: { view: string; tenant: string }) => void s.emitWithAck('subscribe', target));
+    s.on('connect_error', reject);
+    s.on('connect', () => {
+      void (async () => {
+        for (const view of ['fleet', 'alerts']) {
+          const res = (await s.timeout(60_000).emitWithAck('subscribe', { view, tenant })) as { ok: boolean; error?: string };
+          if (!res.ok) throw new Error(`subscribe ${view}: ${res.error}`);
+        }
+      })().then(() => resolve(s), reject);
+    });
+  });
 }
 
 await main();
