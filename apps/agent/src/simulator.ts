@@ -1,14 +1,20 @@
 /**
- * The fleet simulator: N machines of a tenant registering and sending heartbeats, for the demo and
- * for load tests. The model (src/simulation) decides what each machine says and when; this file only
- * sends it, one POST per tick carrying every machine due in that tick.
+ * The fleet simulator, for the demo and for load tests: what a managed-service provider's tenant
+ * receives from its customers' machines, its RMM and its onboarding portal.
+ *
+ * - machine.registered for each of N machines (with its customer and site), then machine.heartbeat
+ *   from each every interval; some machines go silent for minutes or reboot;
+ * - telemetry.sampled: at most one batch per machine a minute, with CPU, memory and disk;
+ * - alert.raised / alert.resolved from the RMM (`tacticalrmm`): a load spike lasting over 2 minutes
+ *   (warning, critical when it pins the CPU) and a server silent over 5 minutes (critical);
+ * - onboarding.step_completed: customers going through the default funnel, some stalling for good.
+ *
+ * The models (src/simulation) decide what is said and when, from the seed; this file only sends
+ * it, one POST per tick carrying everything due in that tick.
  *
  *   npm run simulate -- --url http://localhost:8080 --key <ingest key> [--machines 200] [--interval 10] [--seed 42]
  *
  * or in-process: `const sim = startSimulator({ url, key, machines: 200, intervalS: 10 }); …; await sim.stop();`
- *
- * Alerts come later: see the TODO(alerts) in simulation/fleet.model.ts for where a simulated RMM
- * would raise them once alert.* event types exist.
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
@@ -31,7 +37,20 @@ import {
   type OutgoingEvent,
   type RetryPolicy,
 } from './sender.ts';
-import { createFleet, registerAll, silentCount, stepFleet, type SimEvent } from './simulation/fleet.model.ts';
+import {
+  ALERT_SOURCE,
+  createFleet,
+  registerAll,
+  silentCount,
+  stepFleet,
+  type SimEvent,
+} from './simulation/fleet.model.ts';
+import {
+  createOnboarding,
+  stepOnboarding,
+  type JourneyEvent,
+  type Onboarding,
+} from './simulation/onboarding.model.ts';
 import { seededRandom } from './simulation/random.ts';
 import { agentVersion, userAgent } from './version.ts';
 
@@ -53,6 +72,8 @@ export const SimulatorSettings = z.object({
   /** Most events in one request; a bigger tick is split. */
   maxBatch: z.number().int().min(1).max(10_000).default(1000),
   maxInFlight: z.number().int().min(1).max(64).default(4),
+  /** Only registrations and heartbeats: no alerts, telemetry or onboardings (load tests of the fleet view). */
+  heartbeatsOnly: z.boolean().default(false),
   behaviour: z
     .object({
       silentShare: z.number().min(0).max(1),
@@ -60,6 +81,10 @@ export const SimulatorSettings = z.object({
       silentMaxMs: z.number().min(0),
       rebootsPerDay: z.number().min(0),
       spikesPerHour: z.number().min(0),
+      alerts: z.boolean(),
+      spikeAlertAfterMs: z.number().min(0),
+      offlineAlertAfterMs: z.number().min(0),
+      telemetryEveryMs: z.number().min(0),
     })
     .partial()
     .optional(),
@@ -81,6 +106,9 @@ export interface SimulatorStats {
   failedEvents: number;
   /** Heartbeats dropped unsent because ingest fell too far behind. */
   droppedEvents: number;
+  /** Alerts the simulated RMM has open now, and onboarding journeys still going. */
+  openAlerts: number;
+  activeJourneys: number;
 }
 
 export interface Simulator {
@@ -114,6 +142,8 @@ export function startSimulator(options: SimulatorOptions): Simulator {
     failedRequests: 0,
     failedEvents: 0,
     droppedEvents: 0,
+    openAlerts: 0,
+    activeJourneys: 0,
   };
   const done = run(settings, log, controller.signal, stats);
   // The reason is logged already; a caller that never awaits `done` must not crash on it.
@@ -133,6 +163,8 @@ type Settings = z.output<typeof SimulatorSettings>;
 async function run(settings: Settings, log: Log, signal: AbortSignal, stats: SimulatorStats): Promise<void> {
   const seed = settings.seed ?? randomInt(2 ** 31 - 1);
   const random = seededRandom(seed);
+  // Onboardings draw from their own source, so they do not change the fleet of a seed.
+  const journeyRandom = seededRandom(seed ^ 0x5eed);
   const intervalMs = Math.round(settings.intervalS * 1000);
 
   // Ingest being down is one condition, not one per request: say so when it starts and when it ends.
@@ -159,10 +191,18 @@ async function run(settings: Settings, log: Log, signal: AbortSignal, stats: Sim
     now: Date.now(),
     random,
     agentVersion,
-    ...(settings.behaviour && { behaviour: settings.behaviour }),
+    behaviour: {
+      ...settings.behaviour,
+      ...(settings.heartbeatsOnly && { alerts: false, telemetryEveryMs: 0 }),
+    },
   });
+  let onboarding: Onboarding | null = settings.heartbeatsOnly
+    ? null
+    : createOnboarding({ now: Date.now(), random: journeyRandom });
   log.info(
-    `simulating ${settings.machines} machines, a heartbeat each every ${settings.intervalS} s, seed ${seed} → ${settings.url}`,
+    `simulating ${settings.machines} machines, a heartbeat each every ${settings.intervalS} s` +
+      (settings.heartbeatsOnly ? '' : ', with telemetry, RMM alerts and onboardings') +
+      `, seed ${seed} → ${settings.url}`,
   );
 
   // Every machine registers before any heartbeat; registrations must all arrive, so they retry until they do.
@@ -187,8 +227,8 @@ async function run(settings: Settings, log: Log, signal: AbortSignal, stats: Sim
 
   const queue: OutgoingEvent[] = [];
   const inFlight = new Set<Promise<void>>();
-  // A queue of two intervals' heartbeats is enough to ride out a hiccup; beyond that, old ones go.
-  const maxQueued = Math.max(settings.maxBatch, settings.machines * 2);
+  // A queue of two intervals' events is enough to ride out a hiccup; beyond that, old ones go.
+  const maxQueued = Math.max(settings.maxBatch, settings.machines * 3);
   let lastRejection = '';
 
   const flush = () => {
@@ -223,7 +263,7 @@ async function run(settings: Settings, log: Log, signal: AbortSignal, stats: Sim
     const rate = (stats.sentEvents - last.sent) / Math.max(1, (now - last.at) / 1000);
     last = { at: now, sent: stats.sentEvents };
     log.info(
-      `${stats.machines} machines (${stats.silent} silent) · sent ${stats.sentEvents} events in ${stats.requests} requests (${rate.toFixed(1)}/s)` +
+      `${stats.machines} machines (${stats.silent} silent, ${stats.openAlerts} alerts open) · ${stats.activeJourneys} onboardings · sent ${stats.sentEvents} events in ${stats.requests} requests (${rate.toFixed(1)}/s)` +
         ` · failures: ${stats.failedRequests} requests, ${stats.failedEvents} events` +
         (stats.droppedEvents ? ` · ${stats.droppedEvents} dropped` : ''),
     );
@@ -235,7 +275,14 @@ async function run(settings: Settings, log: Log, signal: AbortSignal, stats: Sim
     const step = stepFleet(fleet, tickAt, random);
     fleet = step.fleet;
     stats.silent = silentCount(fleet, tickAt);
+    stats.openAlerts = fleet.machines.reduce((n, m) => n + m.openAlerts.length, 0);
     for (const event of step.events) queue.push(toOutgoing(event));
+    if (onboarding) {
+      const journeys = stepOnboarding(onboarding, tickAt, journeyRandom);
+      onboarding = journeys.onboarding;
+      stats.activeJourneys = onboarding.journeys.length;
+      for (const event of journeys.events) queue.push(toOutgoing(event));
+    }
     flush();
     if (tickAt >= summaryAt) {
       summary(tickAt);
@@ -249,21 +296,39 @@ async function run(settings: Settings, log: Log, signal: AbortSignal, stats: Sim
   summary(Date.now());
 }
 
-function toOutgoing(e: SimEvent): OutgoingEvent {
-  const meta = { source: `simulator:${e.data.machineId}`, occurredAt: e.at };
-  return e.type === 'machine.registered' ? outgoing(e.type, e.data, meta) : outgoing(e.type, e.data, meta);
+/** Each event as its sender would send it: the machine's agent, the RMM or the onboarding portal. */
+export function toOutgoing(e: SimEvent | JourneyEvent): OutgoingEvent {
+  const occurredAt = e.at;
+  switch (e.type) {
+    case 'machine.registered':
+    case 'machine.heartbeat':
+      return outgoing(e.type, e.data, { source: `simulator:${e.data.machineId}`, occurredAt });
+    case 'telemetry.sampled':
+      return outgoing(e.type, e.data, { source: `simulator:${e.data.machineId ?? 'fleet'}`, occurredAt });
+    case 'alert.raised':
+    case 'alert.resolved':
+      return outgoing(e.type, e.data, { source: ALERT_SOURCE, occurredAt });
+    case 'onboarding.step_completed':
+      return outgoing(e.type, e.data, { source: 'onboarding', occurredAt });
+  }
 }
 
 const usage = `Usage: npm run simulate -- --url <ingest url> --key <ingest key> [options]
 
-Simulates a fleet of machines for the tenant of the key: registers each, then sends heartbeats
-spread evenly over the interval, in one request per second.
+Simulates what a managed-service provider's tenant receives, in one request per second:
+  - a fleet of machines that register (with customer and site), then send heartbeats spread
+    evenly over the interval; some go silent for minutes or reboot now and then;
+  - telemetry.sampled: each machine's CPU, memory and disk, one batch a minute;
+  - RMM alerts (source tacticalrmm): a load spike over 2 minutes (warning, critical when it pins
+    the CPU) and a server silent over 5 minutes (critical), resolved when they end;
+  - onboarding.step_completed: customers going through the onboarding funnel, some stalling.
 
   --url <url>          ingest base URL, e.g. http://localhost:8080
   --key <key>          the tenant's ingest key
   --machines <n>       how many machines, 1–100000 (default 200)
   --interval <s>       seconds between one machine's heartbeats, 1–3600 (default 10)
   --seed <n>           reproduce a fleet (default: random, printed at start)
+  --heartbeats-only    send only registrations and heartbeats
   -h, --help           show this text`;
 
 const SimulatorArgs = z.object({
@@ -272,6 +337,7 @@ const SimulatorArgs = z.object({
   machines: countFlag(1, 100_000).default(200),
   interval: countFlag(1, 3600).default(10),
   seed: countFlag(0, 2 ** 31 - 1).optional(),
+  'heartbeats-only': z.boolean().default(false),
 });
 
 const flags = {
@@ -280,6 +346,7 @@ const flags = {
   machines: { type: 'string' },
   interval: { type: 'string' },
   seed: { type: 'string' },
+  'heartbeats-only': { type: 'boolean' },
 } as const;
 
 if (isEntryPoint(import.meta.url)) {
@@ -289,8 +356,8 @@ if (isEntryPoint(import.meta.url)) {
     const log = consoleLog('simulator');
     const stop = abortOnSignals((name) => log.info(`${name}: stopping`));
     try {
-      const { interval, ...rest } = args;
-      await startSimulator({ ...rest, intervalS: interval, log, signal: stop.signal }).done;
+      const { interval, 'heartbeats-only': heartbeatsOnly, ...rest } = args;
+      await startSimulator({ ...rest, intervalS: interval, heartbeatsOnly, log, signal: stop.signal }).done;
     } catch (err) {
       if (err instanceof IngestRejectedError) return 1;
       throw err;

@@ -5,14 +5,35 @@
  *
  * Each machine reports once per interval at its own phase, and the phases are spread evenly over
  * the interval, so every tick of the runner carries about the same number of heartbeats.
+ *
+ * Besides its agent's heartbeats, a machine's state yields what an RMM watching it would say
+ * (alert.raised / alert.resolved for a long load spike or a silent server) and its agent's
+ * telemetry.sampled batches, one a minute, holding every heartbeat's CPU, memory and disk since.
  */
-import type { MachineHeartbeat, MachineRegistered } from '@pulse/events';
+import type {
+  AlertRaised,
+  AlertResolved,
+  MachineHeartbeat,
+  MachineRegistered,
+  Severity,
+  TelemetryPoint,
+  TelemetrySampled,
+} from '@pulse/events';
 import { generateProfiles, type MachineProfile } from './machine-profiles.ts';
 import { happens, normal, shuffled, uniform, type Random } from './random.ts';
 
 export type SimEvent =
   | { type: 'machine.registered'; at: number; data: MachineRegistered }
-  | { type: 'machine.heartbeat'; at: number; data: MachineHeartbeat };
+  | { type: 'machine.heartbeat'; at: number; data: MachineHeartbeat }
+  | { type: 'alert.raised'; at: number; data: AlertRaised }
+  | { type: 'alert.resolved'; at: number; data: AlertResolved }
+  | { type: 'telemetry.sampled'; at: number; data: TelemetrySampled };
+
+/** The RMM that watches the simulated fleet and raises its alerts (a DESIGN.md webhook source). */
+export const ALERT_SOURCE = 'tacticalrmm';
+
+/** What the RMM checks on a machine; each check has one alert (fingerprint) per machine. */
+export type AlertCheck = 'cpu' | 'memory' | 'offline';
 
 /** A planned stretch of silence: the network, the agent or the machine is down. */
 export interface Outage {
@@ -24,6 +45,7 @@ export interface Outage {
 
 /** A burst of load on top of the steady state (a batch job, a backup, a runaway process). */
 export interface Spike {
+  from: number;
   until: number;
   cpuPct: number;
   memPct: number;
@@ -43,6 +65,10 @@ export interface SimMachine {
   sampledAt: number;
   outage: Outage | null;
   mustRegister: boolean;
+  /** The RMM checks whose alert is open, so each raises once and resolves once. */
+  openAlerts: readonly AlertCheck[];
+  /** Samples since the last telemetry batch, and when that batch was sent. */
+  telemetry: { sentAt: number; points: readonly TelemetryPoint[] };
 }
 
 export interface FleetBehaviour {
@@ -52,15 +78,37 @@ export interface FleetBehaviour {
   silentMaxMs: number;
   rebootsPerDay: number;
   spikesPerHour: number;
+  /** Whether the RMM raises alerts. */
+  alerts: boolean;
+  /** A spike that lasts this long raises an alert (RMMs alert on sustained load, not a blip). */
+  spikeAlertAfterMs: number;
+  /** A server silent this long raises a critical "agent offline" alert; workstations get switched off. */
+  offlineAlertAfterMs: number;
+  /** At most one telemetry batch per machine this often; 0 sends none. */
+  telemetryEveryMs: number;
 }
 
+/**
+ * With 200 machines: about 100 spikes an hour, two thirds of them alerting (one to three open at a
+ * time, one in eight critical), and some 15 servers an hour offline long enough for a critical
+ * alert: a critical alert every three to four minutes, each opening a ticket downstream.
+ */
 export const defaultBehaviour: FleetBehaviour = {
   silentShare: 0.025,
   silentMinMs: 3 * 60_000,
   silentMaxMs: 12 * 60_000,
   rebootsPerDay: 1,
   spikesPerHour: 0.5,
+  alerts: true,
+  spikeAlertAfterMs: 2 * 60_000,
+  offlineAlertAfterMs: 5 * 60_000,
+  telemetryEveryMs: 60_000,
 };
+
+/** A spike adding this much CPU pins the machine: its alert is critical. */
+const criticalSpikeCpuPct = 60;
+/** A spike adding this much memory is a memory alert rather than a CPU one. */
+const memorySpikePct = 9;
 
 export interface Fleet {
   intervalMs: number;
@@ -100,15 +148,20 @@ export function createFleet(options: {
     random,
     profiles.map((_, i) => i),
   );
+  // The long-run share of machines in a spike (rate × mean length), so alerts show within minutes.
+  const spikeShare = (behaviour.spikesPerHour / HOUR) * ((spikeMinMs + spikeMaxMs) / 2);
   const machines = profiles.map((profile, i): SimMachine => {
     const uptimeMs =
       profile.role === 'ws' ? uniform(random, 2 * HOUR, 14 * DAY) : uniform(random, 1 * DAY, 120 * DAY);
+    const spike = spikeShare > 0 && random() < spikeShare ? newSpike(now, random) : null;
+    // Already under way: shift it back by up to its length.
+    const age = spike ? uniform(random, 0, spike.until - spike.from) : 0;
     return {
       profile,
       cpuPct: clampPct(profile.cpuMeanPct + profile.cpuSdPct * normal(random)),
       memPct: clampPct(profile.memMeanPct + profile.memSdPct * normal(random)),
       diskPct: uniform(random, 15, 85),
-      spike: null,
+      spike: spike && { ...spike, from: spike.from - age, until: spike.until - age },
       bootedAt: now - uptimeMs,
       nextAt: now + Math.floor((slots[i]! * intervalMs) / size),
       sampledAt: now,
@@ -119,6 +172,8 @@ export function createFleet(options: {
           ? silence(now + uniform(random, 30 * SECOND, 3 * MINUTE), behaviour, random)
           : null,
       mustRegister: true,
+      openAlerts: [],
+      telemetry: { sentAt: now, points: [] },
     };
   });
   return { intervalMs, behaviour, machines };
@@ -164,7 +219,7 @@ function stepMachine(
   const at = m.nextAt;
   // A runner that fell behind gets one report per machine, not a burst of catch-up reports.
   const nextAt = at + fleet.intervalMs * (Math.floor((now - at) / fleet.intervalMs) + 1);
-  if (isSilent(m, at)) return { machine: { ...m, nextAt }, events: [] };
+  if (isSilent(m, at)) return offlineCheck({ ...m, nextAt }, at, fleet.behaviour);
 
   const dtS = Math.min(Math.max(0, (at - m.sampledAt) / SECOND), 30 * 86_400);
   let machine: SimMachine = { ...m, nextAt };
@@ -174,8 +229,167 @@ function stepMachine(
 
   const events: SimEvent[] = [];
   if (machine.mustRegister) events.push(registered(machine, at));
-  events.push(heartbeat(machine, at, random));
-  return { machine: { ...machine, mustRegister: false }, events };
+  const beat = heartbeat(machine, at, random);
+  events.push({ type: 'machine.heartbeat', at, data: beat });
+  machine = { ...machine, mustRegister: false };
+  if (fleet.behaviour.alerts) {
+    const checked = loadChecks(machine, at, beat, fleet.behaviour);
+    machine = checked.machine;
+    events.push(...checked.events);
+  }
+  if (fleet.behaviour.telemetryEveryMs > 0) {
+    const sampled = sample(machine, at, beat, fleet.behaviour.telemetryEveryMs);
+    machine = sampled.machine;
+    events.push(...sampled.events);
+  }
+  return { machine, events };
+}
+
+/** The alert of one check of one machine: the same fingerprint every time, so repeats deduplicate. */
+export function alertFingerprint(machineId: string, check: AlertCheck): string {
+  return `${ALERT_SOURCE}.${check}.${machineId}`;
+}
+
+/**
+ * The RMM's view of a silent machine: a server that stays silent past the threshold gets one
+ * critical "agent offline" alert. Workstations are switched off every evening, so they do not.
+ */
+function offlineCheck(
+  m: SimMachine,
+  at: number,
+  b: FleetBehaviour,
+): { machine: SimMachine; events: SimEvent[] } {
+  const silentMs = at - (m.outage?.from ?? at);
+  if (
+    !b.alerts ||
+    m.profile.role === 'ws' ||
+    m.openAlerts.includes('offline') ||
+    silentMs < b.offlineAlertAfterMs
+  )
+    return { machine: m, events: [] };
+  const event = raised(
+    m,
+    at,
+    'offline',
+    'critical',
+    `Agent offline: no check-in for ${minutesOf(silentMs)}`,
+    {
+      details: `${m.profile.hostname} (${m.profile.os}) last checked in ${new Date(m.outage!.from).toISOString()}.`,
+    },
+  );
+  return { machine: { ...m, openAlerts: [...m.openAlerts, 'offline'] }, events: [event] };
+}
+
+/**
+ * The RMM's checks on a machine that reports: a spike that has lasted past the threshold raises a
+ * CPU (or, when it is mostly memory, a memory) alert; the spike ending, or the agent checking in
+ * again after an offline alert, resolves it.
+ */
+function loadChecks(
+  m: SimMachine,
+  at: number,
+  beat: MachineHeartbeat,
+  b: FleetBehaviour,
+): { machine: SimMachine; events: SimEvent[] } {
+  const spike = m.spike;
+  const alerting: AlertCheck | null =
+    spike && at - spike.from >= b.spikeAlertAfterMs
+      ? spike.memPct >= memorySpikePct
+        ? 'memory'
+        : 'cpu'
+      : null;
+  const events: SimEvent[] = [];
+  const open: AlertCheck[] = [];
+  for (const check of m.openAlerts) {
+    if (check === alerting) open.push(check);
+    else events.push(resolved(m, at, check));
+  }
+  if (alerting && !open.includes(alerting)) {
+    const lasted = minutesOf(at - spike!.from);
+    const severity: Severity =
+      alerting === 'cpu' && spike!.cpuPct >= criticalSpikeCpuPct ? 'critical' : 'warning';
+    const title =
+      alerting === 'cpu'
+        ? `Sustained CPU load: ${Math.round(beat.cpuPct)}% for ${lasted}`
+        : `Memory pressure: ${Math.round(beat.memPct)}% for ${lasted}`;
+    events.push(
+      raised(m, at, alerting, severity, title, {
+        details: `CPU ${beat.cpuPct}%, memory ${beat.memPct}%${beat.load1 === undefined ? '' : `, load ${beat.load1}`} on ${m.profile.cores} cores.`,
+      }),
+    );
+    open.push(alerting);
+  }
+  return {
+    machine: open.length === m.openAlerts.length && events.length === 0 ? m : { ...m, openAlerts: open },
+    events,
+  };
+}
+
+function minutesOf(ms: number): string {
+  const n = Math.floor(ms / MINUTE);
+  return n === 1 ? '1 minute' : `${n} minutes`;
+}
+
+function raised(
+  m: SimMachine,
+  at: number,
+  check: AlertCheck,
+  severity: Severity,
+  title: string,
+  extra: { details: string },
+): SimEvent {
+  const p = m.profile;
+  return {
+    type: 'alert.raised',
+    at,
+    data: {
+      fingerprint: alertFingerprint(p.machineId, check),
+      source: ALERT_SOURCE,
+      severity,
+      title,
+      details: extra.details,
+      labels: { check, customer: p.customer, site: p.site, role: p.role },
+      machineId: p.machineId,
+    },
+  };
+}
+
+function resolved(m: SimMachine, at: number, check: AlertCheck): SimEvent {
+  return {
+    type: 'alert.resolved',
+    at,
+    data: {
+      fingerprint: alertFingerprint(m.profile.machineId, check),
+      by: `source:${ALERT_SOURCE}`,
+      reason: check === 'offline' ? 'agent checked in again' : 'back below the threshold',
+    },
+  };
+}
+
+/**
+ * Keeps every heartbeat's CPU, memory and disk as telemetry points and sends them as one batch
+ * once `everyMs` has passed since the last: the 1-minute buckets then get min, max and average.
+ */
+function sample(
+  m: SimMachine,
+  at: number,
+  beat: MachineHeartbeat,
+  everyMs: number,
+): { machine: SimMachine; events: SimEvent[] } {
+  const time = new Date(at).toISOString();
+  const labels = { customer: m.profile.customer, role: m.profile.role };
+  const points: TelemetryPoint[] = [
+    ...m.telemetry.points,
+    { metric: 'cpu_pct', value: beat.cpuPct, unit: '%', labels, at: time },
+    { metric: 'mem_pct', value: beat.memPct, unit: '%', labels, at: time },
+    { metric: 'disk_pct', value: beat.diskPct, unit: '%', labels, at: time },
+  ];
+  if (at - m.telemetry.sentAt < everyMs)
+    return { machine: { ...m, telemetry: { ...m.telemetry, points } }, events: [] };
+  return {
+    machine: { ...m, telemetry: { sentAt: at, points: [] } },
+    events: [{ type: 'telemetry.sampled', at, data: { machineId: m.profile.machineId, points } }],
+  };
 }
 
 function comeBack(m: SimMachine, outage: Outage, at: number, random: Random): SimMachine {
@@ -187,7 +401,7 @@ function comeBack(m: SimMachine, outage: Outage, at: number, random: Random): Si
     outage: null,
     bootedAt: outage.until - uniform(random, 20 * SECOND, 60 * SECOND),
     memPct: m.profile.memMeanPct * 0.7,
-    spike: { until: at + 2 * MINUTE, cpuPct: uniform(random, 15, 35), memPct: 0 },
+    spike: { from: at, until: at + 2 * MINUTE, cpuPct: uniform(random, 15, 35), memPct: 0 },
     mustRegister: true,
   };
 }
@@ -210,19 +424,8 @@ function advanceMetrics(m: SimMachine, at: number, dtS: number, random: Random):
 function planDisturbances(m: SimMachine, at: number, dtS: number, fleet: Fleet, random: Random): SimMachine {
   if (m.outage) return m;
   const b = fleet.behaviour;
-  if (!m.spike && happens(random, b.spikesPerHour / 3600, dtS)) {
-    // TODO(alerts): when alert.* event types exist in @pulse/events, a spike that lasts past a
-    // threshold is where a simulated RMM would raise an alert (and clear it when the spike ends).
-    // Return it from here as a SimEvent alongside the heartbeat; do not invent the type before then.
-    return {
-      ...m,
-      spike: {
-        until: at + uniform(random, 30 * SECOND, 5 * MINUTE),
-        cpuPct: uniform(random, 25, 65),
-        memPct: uniform(random, 0, 12),
-      },
-    };
-  }
+  // A spike that lasts past spikeAlertAfterMs raises an alert in loadChecks.
+  if (!m.spike && happens(random, b.spikesPerHour / 3600, dtS)) return { ...m, spike: newSpike(at, random) };
   if (happens(random, b.rebootsPerDay / 86_400, dtS)) {
     return {
       ...m,
@@ -235,6 +438,18 @@ function planDisturbances(m: SimMachine, at: number, dtS: number, fleet: Fleet, 
   if (happens(random, silenceRate, dtS))
     return { ...m, outage: silence(at + uniform(random, 1, fleet.intervalMs), b, random) };
   return m;
+}
+
+const spikeMinMs = 30 * SECOND;
+const spikeMaxMs = 5 * MINUTE;
+
+function newSpike(at: number, random: Random): Spike {
+  return {
+    from: at,
+    until: at + uniform(random, spikeMinMs, spikeMaxMs),
+    cpuPct: uniform(random, 25, 65),
+    memPct: uniform(random, 0, 12),
+  };
 }
 
 function silence(from: number, b: FleetBehaviour, random: Random): Outage {
@@ -264,33 +479,37 @@ function registered(m: SimMachine, at: number): SimEvent {
   return {
     type: 'machine.registered',
     at,
-    data: { machineId: p.machineId, hostname: p.hostname, os: p.os, agentVersion: p.agentVersion, ip: p.ip },
-  };
-}
-
-function heartbeat(m: SimMachine, at: number, random: Random): SimEvent {
-  const p = m.profile;
-  const cpuPct = clampPct(m.cpuPct + (m.spike?.cpuPct ?? 0));
-  const memPct = clampPct(m.memPct + (m.spike?.memPct ?? 0));
-  return {
-    type: 'machine.heartbeat',
-    at,
     data: {
       machineId: p.machineId,
       hostname: p.hostname,
       os: p.os,
-      cpuPct: round(cpuPct, 1),
-      memPct: round(memPct, 1),
-      diskPct: round(m.diskPct, 1),
-      uptimeS: Math.max(0, Math.floor((at - m.bootedAt) / SECOND)),
       agentVersion: p.agentVersion,
-      // Windows has no load average; elsewhere it follows CPU use across the cores, roughly.
-      ...(p.platform !== 'windows' && {
-        load1: round((cpuPct / 100) * p.cores * uniform(random, 0.8, 1.25), 2),
-      }),
       ip: p.ip,
-      ...(p.loggedInUser && { loggedInUser: p.loggedInUser }),
+      customer: p.customer,
+      site: p.site,
     },
+  };
+}
+
+function heartbeat(m: SimMachine, at: number, random: Random): MachineHeartbeat {
+  const p = m.profile;
+  const cpuPct = clampPct(m.cpuPct + (m.spike?.cpuPct ?? 0));
+  const memPct = clampPct(m.memPct + (m.spike?.memPct ?? 0));
+  return {
+    machineId: p.machineId,
+    hostname: p.hostname,
+    os: p.os,
+    cpuPct: round(cpuPct, 1),
+    memPct: round(memPct, 1),
+    diskPct: round(m.diskPct, 1),
+    uptimeS: Math.max(0, Math.floor((at - m.bootedAt) / SECOND)),
+    agentVersion: p.agentVersion,
+    // Windows has no load average; elsewhere it follows CPU use across the cores, roughly.
+    ...(p.platform !== 'windows' && {
+      load1: round((cpuPct / 100) * p.cores * uniform(random, 0.8, 1.25), 2),
+    }),
+    ip: p.ip,
+    ...(p.loggedInUser && { loggedInUser: p.loggedInUser }),
   };
 }
 

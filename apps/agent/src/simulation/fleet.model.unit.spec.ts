@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MachineHeartbeat, MachineRegistered } from '@pulse/events';
 import {
+  AlertRaised,
+  AlertResolved,
+  MachineHeartbeat,
+  MachineRegistered,
+  TelemetrySampled,
+} from '@pulse/events';
+import {
+  alertFingerprint,
   createFleet,
   isSilent,
   meanReverting,
@@ -10,6 +17,8 @@ import {
   type Fleet,
   type FleetBehaviour,
   type SimEvent,
+  type Outage,
+  type Spike,
 } from './fleet.model.ts';
 import { seededRandom, type Random } from './random.ts';
 
@@ -17,8 +26,14 @@ const t0 = Date.parse('2026-11-25T12:00:00.000Z');
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-/** No spikes, reboots or silences: only the steady drift. */
-const quiet: Partial<FleetBehaviour> = { silentShare: 0, rebootsPerDay: 0, spikesPerHour: 0 };
+/** No spikes, reboots or silences, no alerts or telemetry: only the steady drift of heartbeats. */
+const quiet: Partial<FleetBehaviour> = {
+  silentShare: 0,
+  rebootsPerDay: 0,
+  spikesPerHour: 0,
+  alerts: false,
+  telemetryEveryMs: 0,
+};
 
 function givenFleet(
   size: number,
@@ -46,6 +61,10 @@ function simulate(fleet: Fleet, random: Random, to: number, tickMs = SECOND, fro
   }
   return { fleet, ticks, events: ticks.flatMap((t) => t.events) };
 }
+
+/** The machine an event is about; an alert's resolve names it only in its fingerprint. */
+const machineOf = (e: SimEvent): string | undefined =>
+  e.type === 'alert.resolved' ? e.data.fingerprint.split('.').slice(2).join('.') : e.data.machineId;
 
 const heartbeatsOf = (events: SimEvent[], machineId: string) =>
   events.filter(
@@ -215,8 +234,8 @@ describe('reboot', () => {
     const id = fleet.machines[0]!.profile.machineId;
     const { ticks } = simulate(fleet, given.random, t0 + 5 * MINUTE);
 
-    const back = ticks.find((t) => t.at >= outage.until && t.events.some((e) => e.data.machineId === id))!;
-    const mine = back.events.filter((e) => e.data.machineId === id);
+    const back = ticks.find((t) => t.at >= outage.until && t.events.some((e) => machineOf(e) === id))!;
+    const mine = back.events.filter((e) => machineOf(e) === id);
     expect(mine.map((e) => e.type)).toEqual(['machine.registered', 'machine.heartbeat']);
     const hb = mine[1]!.data as MachineHeartbeat;
     expect(hb.uptimeS).toBeGreaterThanOrEqual(20);
@@ -232,6 +251,165 @@ describe('disk', () => {
     expect(growth.every((g) => g <= 2)).toBe(true);
     expect(average(growth)).toBeGreaterThan(0);
     expect(dayLater.machines.every((m) => m.diskPct <= 100)).toBe(true);
+  });
+});
+
+/** Alerts on, nothing else happening unless a test sets it up. */
+const alertsOnly: Partial<FleetBehaviour> = { ...quiet, alerts: true };
+
+/** The fleet with machine `index` given a spike or an outage. */
+function withMachine(fleet: Fleet, index: number, change: { spike?: Spike; outage?: Outage }): Fleet {
+  return { ...fleet, machines: fleet.machines.map((m, i) => (i === index ? { ...m, ...change } : m)) };
+}
+
+const alertsOf = (events: SimEvent[], machineId?: string) =>
+  events.filter(
+    (e): e is Extract<SimEvent, { type: 'alert.raised' | 'alert.resolved' }> =>
+      (e.type === 'alert.raised' || e.type === 'alert.resolved') &&
+      (machineId === undefined || machineOf(e) === machineId),
+  );
+
+describe('alerts', () => {
+  it('raises one alert for a spike past the threshold and resolves it once when the spike ends, under one fingerprint', () => {
+    const given = givenFleet(20, { behaviour: alertsOnly });
+    const spike = { from: t0, until: t0 + 4 * MINUTE, cpuPct: 40, memPct: 2 };
+    const fleet = withMachine(given.fleet, 0, { spike });
+    const id = fleet.machines[0]!.profile.machineId;
+    const { events } = simulate(fleet, given.random, t0 + 15 * MINUTE);
+
+    const alerts = alertsOf(events);
+    expect(alerts.map((e) => e.type)).toEqual(['alert.raised', 'alert.resolved']);
+    const [raised, resolved] = alerts as [
+      Extract<SimEvent, { type: 'alert.raised' }>,
+      Extract<SimEvent, { type: 'alert.resolved' }>,
+    ];
+    expect(raised.data).toMatchObject({
+      fingerprint: alertFingerprint(id, 'cpu'),
+      source: 'tacticalrmm',
+      severity: 'warning',
+      machineId: id,
+      labels: { check: 'cpu' },
+    });
+    expect(resolved.data).toMatchObject({ fingerprint: raised.data.fingerprint, by: 'source:tacticalrmm' });
+    // Seen at the machine's first report past the threshold, cleared at its first report after the spike.
+    expect(raised.at).toBeGreaterThanOrEqual(t0 + 2 * MINUTE);
+    expect(raised.at).toBeLessThan(t0 + 2 * MINUTE + 10 * SECOND);
+    expect(resolved.at).toBeGreaterThanOrEqual(spike.until);
+    expect(resolved.at).toBeLessThan(spike.until + 10 * SECOND);
+    expect(AlertRaised.safeParse(raised.data).success).toBe(true);
+    expect(AlertResolved.safeParse(resolved.data).success).toBe(true);
+  });
+
+  it('raises nothing for a short spike, critical for one that pins the CPU, memory for one that is mostly memory', () => {
+    const given = givenFleet(20, { behaviour: alertsOnly });
+    let fleet = withMachine(given.fleet, 0, {
+      spike: { from: t0, until: t0 + 90 * SECOND, cpuPct: 60, memPct: 0 },
+    });
+    fleet = withMachine(fleet, 1, { spike: { from: t0, until: t0 + 4 * MINUTE, cpuPct: 62, memPct: 1 } });
+    fleet = withMachine(fleet, 2, { spike: { from: t0, until: t0 + 4 * MINUTE, cpuPct: 30, memPct: 10 } });
+    const [short, pinned, memory] = fleet.machines.map((m) => m.profile.machineId);
+    const { events } = simulate(fleet, given.random, t0 + 10 * MINUTE);
+
+    expect(alertsOf(events, short)).toEqual([]);
+    const raisedOf = (id: string | undefined) =>
+      alertsOf(events, id).flatMap((e) => (e.type === 'alert.raised' ? [e.data] : []));
+    expect(raisedOf(pinned)).toMatchObject([
+      { severity: 'critical', fingerprint: alertFingerprint(pinned!, 'cpu') },
+    ]);
+    expect(raisedOf(memory)).toMatchObject([
+      { severity: 'warning', fingerprint: alertFingerprint(memory!, 'memory') },
+    ]);
+    expect(alertsOf(events).filter((e) => e.type === 'alert.resolved')).toHaveLength(2);
+  });
+
+  it('raises one critical "agent offline" for a server silent past 5 minutes and resolves it when it is back; none for a workstation', () => {
+    const given = givenFleet(40, { behaviour: alertsOnly });
+    const server = given.fleet.machines.findIndex((m) => m.profile.role !== 'ws');
+    const workstation = given.fleet.machines.findIndex((m) => m.profile.role === 'ws');
+    const outage = { from: t0 + 30 * SECOND, until: t0 + 10 * MINUTE, reboot: false };
+    const fleet = withMachine(withMachine(given.fleet, server, { outage }), workstation, { outage });
+    const serverId = fleet.machines[server]!.profile.machineId;
+    const { events } = simulate(fleet, given.random, t0 + 15 * MINUTE);
+
+    expect(alertsOf(events, fleet.machines[workstation]!.profile.machineId)).toEqual([]);
+    const mine = alertsOf(events, serverId);
+    expect(mine.map((e) => [e.type, e.data.fingerprint])).toEqual([
+      ['alert.raised', alertFingerprint(serverId, 'offline')],
+      ['alert.resolved', alertFingerprint(serverId, 'offline')],
+    ]);
+    expect(mine[0]!.data).toMatchObject({ severity: 'critical', source: 'tacticalrmm', machineId: serverId });
+    expect(mine[0]!.at).toBeGreaterThanOrEqual(outage.from + 5 * MINUTE);
+    expect(mine[0]!.at).toBeLessThan(outage.until);
+    expect(mine[1]!.at).toBeGreaterThanOrEqual(outage.until);
+  });
+
+  it('keeps a realistic rate with 200 machines: a few open at a time, a critical one every few minutes, each raise resolved before it repeats', () => {
+    const { fleet, random } = givenFleet(200, { seed: 4 });
+    let state = fleet;
+    const events: ReturnType<typeof alertsOf> = [];
+    const open: number[] = [];
+    for (let now = t0 + SECOND; now <= t0 + 2 * HOUR; now += SECOND) {
+      const step = stepFleet(state, now, random);
+      state = step.fleet;
+      events.push(...alertsOf(step.events));
+      if (now % MINUTE === 0) open.push(state.machines.reduce((n, m) => n + m.openAlerts.length, 0));
+    }
+    expect(average(open)).toBeGreaterThan(1);
+    expect(average(open)).toBeLessThan(8);
+    const criticalPerHour =
+      events.filter((e) => e.type === 'alert.raised' && e.data.severity === 'critical').length / 2;
+    expect(criticalPerHour).toBeGreaterThan(8);
+    expect(criticalPerHour).toBeLessThan(40);
+    // Per fingerprint: raise, resolve, raise, … never two raises (or resolves) in a row.
+    const last = new Map<string, string>();
+    for (const e of events) {
+      expect(last.get(e.data.fingerprint)).not.toBe(e.type);
+      last.set(e.data.fingerprint, e.type);
+    }
+  });
+
+  it('is the same for the same seed', () => {
+    const run = () => {
+      const { fleet, random } = givenFleet(50, {
+        seed: 21,
+        behaviour: { spikesPerHour: 4, silentShare: 0.1 },
+      });
+      return simulate(fleet, random, t0 + 30 * MINUTE, 10 * SECOND).events;
+    };
+    const first = run();
+    expect(alertsOf(first).length).toBeGreaterThan(5);
+    expect(run()).toEqual(first);
+  });
+});
+
+describe('telemetry', () => {
+  it('sends at most one batch per machine a minute, holding the CPU, memory and disk of every heartbeat since', () => {
+    const { fleet, random } = givenFleet(30, {
+      seed: 3,
+      behaviour: { spikesPerHour: 4, alerts: false, silentShare: 0, rebootsPerDay: 0 },
+    });
+    const { events } = simulate(fleet, random, t0 + 20 * MINUTE);
+    for (const m of fleet.machines) {
+      const id = m.profile.machineId;
+      const batches = events.filter(
+        (e): e is Extract<SimEvent, { type: 'telemetry.sampled' }> =>
+          e.type === 'telemetry.sampled' && e.data.machineId === id,
+      );
+      expect(batches.length).toBeGreaterThanOrEqual(18);
+      expect(batches.length).toBeLessThanOrEqual(20);
+      expect(batches.slice(1).every((b, i) => b.at - batches[i]!.at >= MINUTE)).toBe(true);
+      const beats = heartbeatsOf(events, id).filter((e) => e.at <= batches.at(-1)!.at);
+      const cpu = batches.flatMap((b) => b.data.points.filter((p) => p.metric === 'cpu_pct'));
+      expect(cpu.map((p) => [Date.parse(p.at), p.value, p.unit])).toEqual(
+        beats.map((e) => [e.at, e.data.cpuPct, '%']),
+      );
+      for (const b of batches) {
+        expect(new Set(b.data.points.map((p) => p.metric))).toEqual(
+          new Set(['cpu_pct', 'mem_pct', 'disk_pct']),
+        );
+        expect(TelemetrySampled.safeParse(b.data).success).toBe(true);
+      }
+    }
   });
 });
 

@@ -11,6 +11,9 @@ export type Role = 'web' | 'app' | 'db' | 'cache' | 'lb' | 'vpn' | 'backup' | 'f
 export interface MachineProfile {
   machineId: string;
   hostname: string;
+  /** The MSP's customer (from the hostname's prefix) and the site the machine sits at. */
+  customer: string;
+  site: string;
   os: string;
   platform: Platform;
   role: Role;
@@ -34,6 +37,27 @@ const customers = [
   ['wayne', 3], ['wonka', 2], ['tyrell', 2], ['cyberdyne', 2], ['vandelay', 2], ['dunder', 2], ['oceanic', 1],
   ['pied-piper', 1], ['monarch', 1], ['nakatomi', 1], ['gringotts', 1],
 ] as const;
+
+/** The customer's name as the MSP's books spell it; the hostname prefix is its short form. */
+// prettier-ignore
+export const customerNames: Readonly<Record<(typeof customers)[number][0], string>> = {
+  acme: 'Acme Corp', globex: 'Globex Corporation', initech: 'Initech', umbrella: 'Umbrella Corporation',
+  hooli: 'Hooli', soylent: 'Soylent Corp', stark: 'Stark Industries', wayne: 'Wayne Enterprises',
+  wonka: 'Wonka Industries', tyrell: 'Tyrell Corporation', cyberdyne: 'Cyberdyne Systems',
+  vandelay: 'Vandelay Industries', dunder: 'Dunder Mifflin', oceanic: 'Oceanic Airlines',
+  'pied-piper': 'Pied Piper', monarch: 'Monarch Solutions', nakatomi: 'Nakatomi Trading', gringotts: 'Gringotts',
+};
+
+/**
+ * Where a machine sits, from what it is: servers in the customer's rack at the datacenter,
+ * workstations at the head office, and the bigger accounts (weight 4+) have a branch office that
+ * every third workstation belongs to. No random draw, so the fleet of a seed stays as it was.
+ */
+export function siteOf(customer: (typeof customers)[number][0], role: Role, workstationNo: number): string {
+  if (role !== 'ws') return 'Datacenter';
+  const big = (customers.find(([c]) => c === customer)?.[1] ?? 0) >= 4;
+  return big && workstationNo % 3 === 0 ? 'Branch office' : 'Head office';
+}
 
 // prettier-ignore
 const roles: readonly (readonly [Role, number])[] = [
@@ -128,6 +152,8 @@ export function generateProfiles(size: number, random: Random, agentVersion: str
     profiles.push({
       machineId: hostname,
       hostname,
+      customer: customerNames[customer],
+      site: siteOf(customer, role, n),
       os,
       platform,
       role,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EntityId } from '@pulse/events';
-import { generateProfiles } from './machine-profiles.ts';
+import { customerNames, generateProfiles } from './machine-profiles.ts';
 import { seededRandom } from './random.ts';
 
 describe('simulated machine profiles', () => {
@@ -30,6 +30,23 @@ describe('simulated machine profiles', () => {
     ]);
     expect(profiles.filter((p) => p.role === 'ws').every((p) => p.loggedInUser)).toBe(true);
     expect(profiles.filter((p) => p.role !== 'ws').every((p) => p.loggedInUser === undefined)).toBe(true);
+  });
+
+  it('gives each machine the customer its hostname prefix names, and a site by what the machine is', () => {
+    const prefixes = Object.keys(customerNames).sort((a, b) => b.length - a.length);
+    for (const p of profiles) {
+      const prefix = prefixes.find((c) => p.hostname.startsWith(`${c}-`))!;
+      expect(p.customer).toBe(customerNames[prefix as keyof typeof customerNames]);
+      expect(p.site).toEqual(
+        p.role === 'ws' ? expect.stringMatching(/^(Head|Branch) office$/) : 'Datacenter',
+      );
+    }
+    expect(new Set(profiles.map((p) => p.customer)).size).toBe(Object.keys(customerNames).length);
+    // Only the bigger accounts have a branch office.
+    const withBranch = new Set(profiles.filter((p) => p.site === 'Branch office').map((p) => p.customer));
+    expect(withBranch).toEqual(
+      new Set(['Acme Corp', 'Globex Corporation', 'Initech', 'Umbrella Corporation', 'Hooli']),
+    );
   });
 
   it('is the same fleet for the same seed', () => {
