@@ -5,7 +5,7 @@
  * - machine.registered for each of N machines (with its customer and site), then machine.heartbeat
  *   from each every interval; some machines go silent for minutes or reboot;
  * - telemetry.sampled: at most one batch per machine a minute, with CPU, memory and disk;
- * - alert.raised / alert.resolved from the RMM (`tacticalrmm`): a load spike lasting over 2 minutes
+ * - alert.raised / alert.resolved from the RMM (`tacticalrmm`): a load spike lasting over 90 seconds
  *   (warning, critical when it pins the CPU) and a server silent over 5 minutes (critical);
  * - onboarding.step_completed: customers going through the default funnel, some stalling for good.
  *
@@ -319,7 +319,7 @@ Simulates what a managed-service provider's tenant receives, in one request per 
   - a fleet of machines that register (with customer and site), then send heartbeats spread
     evenly over the interval; some go silent for minutes or reboot now and then;
   - telemetry.sampled: each machine's CPU, memory and disk, one batch a minute;
-  - RMM alerts (source tacticalrmm): a load spike over 2 minutes (warning, critical when it pins
+  - RMM alerts (source tacticalrmm): a load spike over 90 seconds (warning, critical when it pins
     the CPU) and a server silent over 5 minutes (critical), resolved when they end;
   - onboarding.step_completed: customers going through the onboarding funnel, some stalling.
 

@@ -49,6 +49,8 @@ export interface Spike {
   until: number;
   cpuPct: number;
   memPct: number;
+  /** The busy minutes after a boot: expected, so the RMM does not alert on them. */
+  boot?: boolean;
 }
 
 export interface SimMachine {
@@ -89,9 +91,10 @@ export interface FleetBehaviour {
 }
 
 /**
- * With 200 machines: about 100 spikes an hour, two thirds of them alerting (one to three open at a
- * time, one in eight critical), and some 15 servers an hour offline long enough for a critical
- * alert: a critical alert every three to four minutes, each opening a ticket downstream.
+ * With 200 machines: about 100 spikes an hour, three quarters of them alerting (two or three open
+ * at a time, one in thirteen critical), and some 15 servers an hour offline long enough for a
+ * critical alert: about three open alerts, a critical one every three or four minutes, each
+ * opening a ticket downstream.
  */
 export const defaultBehaviour: FleetBehaviour = {
   silentShare: 0.025,
@@ -100,13 +103,13 @@ export const defaultBehaviour: FleetBehaviour = {
   rebootsPerDay: 1,
   spikesPerHour: 0.5,
   alerts: true,
-  spikeAlertAfterMs: 2 * 60_000,
+  spikeAlertAfterMs: 90_000,
   offlineAlertAfterMs: 5 * 60_000,
   telemetryEveryMs: 60_000,
 };
 
 /** A spike adding this much CPU pins the machine: its alert is critical. */
-const criticalSpikeCpuPct = 60;
+const criticalSpikeCpuPct = 62;
 /** A spike adding this much memory is a memory alert rather than a CPU one. */
 const memorySpikePct = 9;
 
@@ -293,7 +296,7 @@ function loadChecks(
 ): { machine: SimMachine; events: SimEvent[] } {
   const spike = m.spike;
   const alerting: AlertCheck | null =
-    spike && at - spike.from >= b.spikeAlertAfterMs
+    spike && !spike.boot && at - spike.from >= b.spikeAlertAfterMs
       ? spike.memPct >= memorySpikePct
         ? 'memory'
         : 'cpu'
@@ -326,8 +329,7 @@ function loadChecks(
 }
 
 function minutesOf(ms: number): string {
-  const n = Math.floor(ms / MINUTE);
-  return n === 1 ? '1 minute' : `${n} minutes`;
+  return ms < 2 * MINUTE ? `${Math.floor(ms / SECOND)} seconds` : `${Math.floor(ms / MINUTE)} minutes`;
 }
 
 function raised(
@@ -401,7 +403,7 @@ function comeBack(m: SimMachine, outage: Outage, at: number, random: Random): Si
     outage: null,
     bootedAt: outage.until - uniform(random, 20 * SECOND, 60 * SECOND),
     memPct: m.profile.memMeanPct * 0.7,
-    spike: { from: at, until: at + 2 * MINUTE, cpuPct: uniform(random, 15, 35), memPct: 0 },
+    spike: { from: at, until: at + 2 * MINUTE, cpuPct: uniform(random, 15, 35), memPct: 0, boot: true },
     mustRegister: true,
   };
 }
