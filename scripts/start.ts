@@ -65,9 +65,11 @@ async function runPulse(services: Services, webPort: string, ingestPort: string)
     { name: 'web', command: `${node} apps/web/server.ts`, prefixColor: 'green', env },
   ];
   if (!flags['no-demo']) {
+    // A fixed seed: the same machines on every start, so a restart brings the demo fleet back
+    // instead of leaving the last run's machines offline beside a new one.
     commands.push({
       name: 'fleet',
-      command: `${node} apps/agent/src/simulator.ts --url http://127.0.0.1:${ingestPort} --key ${secrets.ingestKey} --machines ${Number(flags.machines)} --interval 10`,
+      command: `${node} apps/agent/src/simulator.ts --url http://127.0.0.1:${ingestPort} --key ${secrets.ingestKey} --machines ${Number(flags.machines)} --interval 10 --seed 1`,
       prefixColor: 'yellow',
       env,
     });

@@ -108,7 +108,8 @@ export function stepOnboarding(
 function newJourney(at: number, random: Random): Journey {
   const name = `${pick(random, namePrefixes)} ${pick(random, nameKinds)}`;
   return {
-    journeyId: `j-${token(random, 8)}`,
+    // The start time in the id: a restart with the same seed begins new journeys, not the old ones again.
+    journeyId: `j-${Math.floor(at / 1000).toString(36)}-${token(random, 6)}`,
     account: { id: `acc-${token(random, 6)}`, name },
     stepIndex: -1,
     nextAt: at,

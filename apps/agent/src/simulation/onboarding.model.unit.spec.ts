@@ -66,4 +66,22 @@ describe('onboarding journeys', () => {
     const started = events.filter((e) => e.data.step === 'started');
     expect(new Set(started.map((e) => e.data.journeyId)).size).toBe(started.length);
   });
+
+  it('starts new journeys after a restart with the same seed (npm start always uses one)', () => {
+    const journeysFrom = (start: number) => {
+      const random = seededRandom(1);
+      let state = createOnboarding({ now: start, random });
+      const ids = new Set<string>();
+      for (let now = start + SECOND; now <= start + 10 * MINUTE; now += SECOND) {
+        const step = stepOnboarding(state, now, random);
+        state = step.onboarding;
+        for (const e of step.events) ids.add(e.data.journeyId);
+      }
+      return ids;
+    };
+    const first = journeysFrom(t0);
+    const afterRestart = journeysFrom(t0 + HOUR);
+    expect(first.size).toBeGreaterThan(0);
+    expect([...afterRestart].filter((id) => first.has(id))).toEqual([]);
+  });
 });
