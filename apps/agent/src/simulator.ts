@@ -104,7 +104,7 @@ export interface SimulatorStats {
   requests: number;
   failedRequests: number;
   failedEvents: number;
-  /** Heartbeats dropped unsent because ingest fell too far behind. */
+  /** Heartbeats and telemetry dropped unsent because ingest fell too far behind. */
   droppedEvents: number;
   /** Alerts the simulated RMM has open now, and onboarding journeys still going. */
   openAlerts: number;
@@ -227,7 +227,8 @@ async function run(settings: Settings, log: Log, signal: AbortSignal, stats: Sim
 
   const queue: OutgoingEvent[] = [];
   const inFlight = new Set<Promise<void>>();
-  // A queue of two intervals' events is enough to ride out a hiccup; beyond that, old ones go.
+  // Three intervals' events (heartbeats, with the telemetry and alerts among them) ride out a
+  // hiccup; beyond that, the oldest heartbeats and telemetry go (dropStale).
   const maxQueued = Math.max(settings.maxBatch, settings.machines * 3);
   let lastRejection = '';
 
@@ -255,7 +256,7 @@ async function run(settings: Settings, log: Log, signal: AbortSignal, stats: Sim
         .finally(() => inFlight.delete(request));
       inFlight.add(request);
     }
-    if (queue.length > maxQueued) stats.droppedEvents += queue.splice(0, queue.length - maxQueued).length;
+    stats.droppedEvents += dropStale(queue, maxQueued);
   };
 
   let last = { at: Date.now(), sent: stats.sentEvents };
@@ -294,6 +295,24 @@ async function run(settings: Settings, log: Log, signal: AbortSignal, stats: Sim
   }
   await Promise.allSettled(inFlight);
   summary(Date.now());
+}
+
+/**
+ * Shortens the queue to `max` by removing its oldest heartbeats and telemetry, in place; returns how
+ * many went. Newer ones replace those; an alert's raise or resolve, a registration or an onboarding
+ * step dropped would be lost for good (an alert left open forever), so they stay.
+ */
+export function dropStale(queue: OutgoingEvent[], max: number): number {
+  let excess = queue.length - max;
+  if (excess <= 0) return 0;
+  const kept = queue.filter((e) => {
+    const stale = excess > 0 && (e.type === 'machine.heartbeat' || e.type === 'telemetry.sampled');
+    if (stale) excess--;
+    return !stale;
+  });
+  const dropped = queue.length - kept.length;
+  queue.splice(0, queue.length, ...kept);
+  return dropped;
 }
 
 /** Each event as its sender would send it: the machine's agent, the RMM or the onboarding portal. */

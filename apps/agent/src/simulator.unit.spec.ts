@@ -4,7 +4,8 @@ import { toInboxEvent } from '@pulse/events';
 import { createFleet, registerAll, stepFleet, type SimEvent } from './simulation/fleet.model.ts';
 import { createOnboarding, stepOnboarding, type JourneyEvent } from './simulation/onboarding.model.ts';
 import { seededRandom } from './simulation/random.ts';
-import { toOutgoing } from './simulator.ts';
+import { dropStale, toOutgoing } from './simulator.ts';
+import type { OutgoingEvent } from './sender.ts';
 
 const t0 = Date.parse('2026-11-25T12:00:00.000Z');
 
@@ -55,5 +56,39 @@ describe('what the simulator sends', () => {
       'alert.resolved': ['tacticalrmm'],
       'onboarding.step_completed': ['onboarding'],
     });
+  });
+});
+
+describe('dropStale (ingest far behind)', () => {
+  const ev = (type: string, n: number) => ({ id: `${type}-${n}`, type }) as unknown as OutgoingEvent;
+
+  it('drops the oldest heartbeats and telemetry first and keeps alerts, registrations and onboarding steps', () => {
+    const queue = [
+      ev('alert.raised', 1),
+      ev('machine.heartbeat', 1),
+      ev('machine.registered', 1),
+      ev('telemetry.sampled', 1),
+      ev('onboarding.step_completed', 1),
+      ev('machine.heartbeat', 2),
+      ev('alert.resolved', 1),
+      ev('machine.heartbeat', 3),
+    ];
+    expect(dropStale(queue, 5)).toBe(3);
+    expect(queue.map((e) => e.id)).toEqual([
+      'alert.raised-1',
+      'machine.registered-1',
+      'onboarding.step_completed-1',
+      'alert.resolved-1',
+      'machine.heartbeat-3',
+    ]);
+  });
+
+  it('leaves a queue within its bound alone, and never drops what cannot be replaced', () => {
+    const short = [ev('machine.heartbeat', 1), ev('alert.raised', 1)];
+    expect(dropStale(short, 2)).toBe(0);
+    expect(short).toHaveLength(2);
+    const alerts = [ev('alert.raised', 1), ev('alert.raised', 2), ev('machine.heartbeat', 1)];
+    expect(dropStale(alerts, 1)).toBe(1);
+    expect(alerts.map((e) => e.id)).toEqual(['alert.raised-1', 'alert.raised-2']);
   });
 });

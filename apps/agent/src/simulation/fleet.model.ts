@@ -276,9 +276,7 @@ function offlineCheck(
     'offline',
     'critical',
     `Agent offline: no check-in for ${minutesOf(silentMs)}`,
-    {
-      details: `${m.profile.hostname} (${m.profile.os}) last checked in ${new Date(m.outage!.from).toISOString()}.`,
-    },
+    `${m.profile.hostname} (${m.profile.os}) last checked in ${new Date(m.outage!.from).toISOString()}.`,
   );
   return { machine: { ...m, openAlerts: [...m.openAlerts, 'offline'] }, events: [event] };
 }
@@ -316,9 +314,14 @@ function loadChecks(
         ? `Sustained CPU load: ${Math.round(beat.cpuPct)}% for ${lasted}`
         : `Memory pressure: ${Math.round(beat.memPct)}% for ${lasted}`;
     events.push(
-      raised(m, at, alerting, severity, title, {
-        details: `CPU ${beat.cpuPct}%, memory ${beat.memPct}%${beat.load1 === undefined ? '' : `, load ${beat.load1}`} on ${m.profile.cores} cores.`,
-      }),
+      raised(
+        m,
+        at,
+        alerting,
+        severity,
+        title,
+        `CPU ${beat.cpuPct}%, memory ${beat.memPct}%${beat.load1 === undefined ? '' : `, load ${beat.load1}`} on ${m.profile.cores} cores.`,
+      ),
     );
     open.push(alerting);
   }
@@ -338,7 +341,7 @@ function raised(
   check: AlertCheck,
   severity: Severity,
   title: string,
-  extra: { details: string },
+  details: string,
 ): SimEvent {
   const p = m.profile;
   return {
@@ -349,7 +352,7 @@ function raised(
       source: ALERT_SOURCE,
       severity,
       title,
-      details: extra.details,
+      details,
       labels: { check, customer: p.customer, site: p.site, role: p.role },
       machineId: p.machineId,
     },
